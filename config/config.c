@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Probe options: one table describes every option once; the command-line
+ * parser, the INI loader and --help all read it, so a key can't exist in
+ * one place and not the other.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cfgfile.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "dpp_config.h"
+
+#define DPP_INI_SECTION "probe"
+
+enum opt_kind {
+	OPT_PATH,    /* string, must not be empty */
+	OPT_SECONDS, /* positive finite number */
+	OPT_U32,     /* unsigned integer in [min, max] */
+	OPT_POW2,    /* power of two in [min, max] */
+};
+
+struct opt_desc {
+	const char *name;
+	int short_opt; /* 0 if none */
+	enum opt_kind kind;
+	size_t offset;
+	uint64_t min;
+	uint64_t max;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct dpp_config, f)
+
+/* Long-option ids start above any char so they can't clash with short ones. */
+enum { OPT_ID_BASE = 256 };
+
+static const struct opt_desc options[] = {
+	{"flows", 0, OPT_PATH, OFF(flows_path), 0, 0,
+	 "flow records, JSON Lines; - is stdout (default -)"},
+	{"stats", 0, OPT_PATH, OFF(stats_path), 0, 0,
+	 "stats snapshots, JSON Lines; - is stdout (default: none)"},
+	{"stats-interval", 0, OPT_SECONDS, OFF(stats_interval_s), 0, 86400,
+	 "seconds between stats snapshots, wall clock (default 1)"},
+	{"idle-timeout", 0, OPT_SECONDS, OFF(idle_timeout_s), 0, 31536000,
+	 "an established flow idle this long (packet time) ends (default 300)"},
+	{"syn-timeout", 0, OPT_SECONDS, OFF(syn_timeout_s), 0, 31536000,
+	 "an unanswered SYN flow ends as syn_timeout after this (packet time) (default 30)"},
+	{"duration", 0, OPT_SECONDS, OFF(duration_s), 0, 31536000,
+	 "stop after this many seconds of wall time (default: until signal / end of input)"},
+	{"rxd", 0, OPT_POW2, OFF(rxd), 32, 32768,
+	 "RX descriptors per queue, a power of two (default 1024)"},
+	{"burst", 0, OPT_U32, OFF(burst), 1, 512, "packets per rx burst (default 32)"},
+	{"total-num-mbufs", 0, OPT_U32, OFF(total_num_mbufs), 1024, 1u << 30,
+	 "mbufs in each NUMA socket's pool (default: computed)"},
+	{"mbuf-size", 0, OPT_U32, OFF(mbuf_size), RTE_PKTMBUF_HEADROOM + 64, 65535,
+	 "mbuf data room in bytes, headroom included (default 2176)"},
+	{"flow-capacity", 0, OPT_U32, OFF(flow_capacity), 16, 1u << 28,
+	 "flows per worker table (default 1048576)"},
+	{"rxq", 0, OPT_U32, OFF(rxq), 1, 1024,
+	 "RX queues per port (default: every queue of a PMD without RSS, else one per worker)"},
+	{"export-ring", 0, OPT_POW2, OFF(export_ring), 64, 1u << 24,
+	 "flow records in flight per worker to the exporter, a power of two (default 16384)"},
+};
+
+#define NB_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+void dpp_config_defaults(struct dpp_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->flows_path, "-");
+	cfg->stats_interval_s = 1.0;
+	cfg->idle_timeout_s = 300.0;
+	cfg->syn_timeout_s = 30.0;
+	cfg->duration_s = 0.0;
+	cfg->rxd = 1024;
+	cfg->burst = 32;
+	cfg->total_num_mbufs = 0;
+	cfg->mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
+	cfg->flow_capacity = 1u << 20;
+	cfg->rxq = 0;
+	cfg->export_ring = 16384;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Apply one value to cfg. `where` names the source for the message:
+ * "--rxd" on the command line, "file.ini: rxd" from a file.
+ */
+static int apply(struct dpp_config *cfg, const struct opt_desc *o, const char *value,
+		 const char *where, char *err, size_t errlen)
+{
+	char *end = NULL;
+	void *field = (char *)cfg + o->offset;
+
+	if (value == NULL || value[0] == '\0') {
+		set_err(err, errlen, "%s: a value is required", where);
+		return -EINVAL;
+	}
+
+	switch (o->kind) {
+	case OPT_PATH:
+		if (strlen(value) >= PATH_MAX) {
+			set_err(err, errlen, "%s: path too long", where);
+			return -EINVAL;
+		}
+		strcpy(field, value);
+		return 0;
+	case OPT_SECONDS: {
+		double d;
+
+		errno = 0;
+		d = strtod(value, &end);
+		if (errno != 0 || end == value || *end != '\0' || !isfinite(d)) {
+			set_err(err, errlen, "%s: '%s' is not a number of seconds", where, value);
+			return -EINVAL;
+		}
+		if (d <= 0.0 || d > (double)o->max) {
+			set_err(err, errlen, "%s: %s must be greater than 0 and at most %" PRIu64,
+				where, value, o->max);
+			return -EINVAL;
+		}
+		*(double *)field = d;
+		return 0;
+	}
+	case OPT_U32:
+	case OPT_POW2: {
+		unsigned long long v;
+
+		/* strtoull accepts "-1" and wraps it; reject any sign explicitly. */
+		if (value[0] == '-' || value[0] == '+') {
+			set_err(err, errlen, "%s: '%s' is not a non-negative integer", where,
+				value);
+			return -EINVAL;
+		}
+		errno = 0;
+		v = strtoull(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0') {
+			set_err(err, errlen, "%s: '%s' is not a non-negative integer", where,
+				value);
+			return -EINVAL;
+		}
+		if (v < o->min || v > o->max) {
+			set_err(err, errlen, "%s: %s is out of range [%" PRIu64 ", %" PRIu64 "]",
+				where, value, o->min, o->max);
+			return -EINVAL;
+		}
+		if (o->kind == OPT_POW2 && (v & (v - 1)) != 0) {
+			set_err(err, errlen, "%s: %s is not a power of two", where, value);
+			return -EINVAL;
+		}
+		*(uint32_t *)field = (uint32_t)v;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static const struct opt_desc *find_option(const char *name)
+{
+	for (size_t i = 0; i < NB_OPTIONS; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+/*
+ * rte_cfgfile logs its own parse errors through rte_log; silence them
+ * while loading so the user sees our single line, then restore.
+ */
+static struct rte_cfgfile *load_quietly(const char *path)
+{
+	struct rte_cfgfile *f;
+	uint32_t global = rte_log_get_global_level();
+
+	rte_log_set_global_level(RTE_LOG_EMERG);
+	f = rte_cfgfile_load(path, CFG_FLAG_GLOBAL_SECTION);
+	rte_log_set_global_level(global);
+	return f;
+}
+
+static int load_file(struct dpp_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct rte_cfgfile *f;
+	int nb_sections, rc = 0;
+	FILE *probe;
+
+	/* Open it ourselves first to report the real reason (ENOENT, EACCES, EISDIR). */
+	probe = fopen(path, "r");
+	if (probe == NULL) {
+		set_err(err, errlen, "--config %s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	if (fgetc(probe) == EOF && ferror(probe)) {
+		set_err(err, errlen, "--config %s: %s", path, strerror(errno));
+		fclose(probe);
+		return -EINVAL;
+	}
+	fclose(probe);
+
+	f = load_quietly(path);
+	if (f == NULL) {
+		set_err(err, errlen,
+			"--config %s: malformed INI file (expect [probe] and key = value lines)",
+			path);
+		return -EINVAL;
+	}
+
+	nb_sections = rte_cfgfile_num_sections(f, NULL, 0);
+	for (int s = 0; s < nb_sections && rc == 0; s++) {
+		char secname[CFG_NAME_LEN];
+		struct rte_cfgfile_entry *entries;
+		int n;
+
+		/* Walk sections by index: this also fills secname. */
+		n = rte_cfgfile_section_num_entries_by_index(f, secname, s);
+		if (n < 0) {
+			set_err(err, errlen, "--config %s: cannot read section %d", path, s);
+			rc = -EINVAL;
+			break;
+		}
+		if (strcmp(secname, "GLOBAL") != 0 && strcmp(secname, DPP_INI_SECTION) != 0) {
+			set_err(err, errlen, "--config %s: unknown section [%s] (expected [%s])",
+				path, secname, DPP_INI_SECTION);
+			rc = -EINVAL;
+			break;
+		}
+		if (n == 0)
+			continue;
+		entries = calloc((size_t)n, sizeof(*entries));
+		if (entries == NULL) {
+			set_err(err, errlen, "--config %s: out of memory", path);
+			rc = -EINVAL;
+			break;
+		}
+		n = rte_cfgfile_section_entries_by_index(f, s, secname, entries, n);
+		for (int e = 0; e < n && rc == 0; e++) {
+			const struct opt_desc *o = find_option(entries[e].name);
+			char where[PATH_MAX + CFG_NAME_LEN + 16];
+
+			snprintf(where, sizeof(where), "--config %s: %s", path, entries[e].name);
+			if (o == NULL || strcmp(entries[e].name, "config") == 0) {
+				set_err(err, errlen, "--config %s: unknown key '%s'", path,
+					entries[e].name);
+				rc = -EINVAL;
+			} else {
+				rc = apply(cfg, o, entries[e].value, where, err, errlen);
+			}
+		}
+		free(entries);
+	}
+	rte_cfgfile_close(f);
+	return rc;
+}
+
+const char *dpp_config_usage(void)
+{
+	static char buf[4096];
+	size_t len;
+
+	if (buf[0] != '\0')
+		return buf;
+	len = (size_t)snprintf(buf, sizeof(buf),
+			       "Usage: dpprobe [EAL options] -- [probe options]\n\n"
+			       "Probe options (each also a key of the [probe] section of --config):\n"
+			       "  -c, --config FILE          INI file (rte_cfgfile format)\n");
+	for (size_t i = 0; i < NB_OPTIONS && len < sizeof(buf); i++) {
+		char lhs[40];
+
+		snprintf(lhs, sizeof(lhs), "--%s %s", options[i].name,
+			 options[i].kind == OPT_PATH ? "PATH" :
+			 options[i].kind == OPT_SECONDS ? "SEC" : "N");
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  %-26s %s\n", lhs,
+					options[i].help);
+	}
+	if (len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len,
+			 "  -h, --help                 this text\n"
+			 "  -V, --version              print the version\n\n"
+			 "Example: dpprobe --no-pci --no-huge -m 256 -l 0,1 "
+			 "--vdev net_pcap0,rx_pcap=in.pcap -- --stats stats.jsonl\n");
+	return buf;
+}
+
+int dpp_config_parse(struct dpp_config *cfg, int argc, char *const argv[], char *err,
+		     size_t errlen)
+{
+	struct option longopts[NB_OPTIONS + 4];
+	const char *config_path = NULL;
+	int opt, rc;
+
+	dpp_config_defaults(cfg);
+
+	for (size_t i = 0; i < NB_OPTIONS; i++)
+		longopts[i] = (struct option){options[i].name, required_argument, NULL,
+					      OPT_ID_BASE + (int)i};
+	longopts[NB_OPTIONS] = (struct option){"config", required_argument, NULL, 'c'};
+	longopts[NB_OPTIONS + 1] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[NB_OPTIONS + 2] = (struct option){"version", no_argument, NULL, 'V'};
+	longopts[NB_OPTIONS + 3] = (struct option){NULL, 0, NULL, 0};
+
+	/*
+	 * Pass 1 finds --config, --help and --version and rejects unknown
+	 * options; pass 2 applies the rest over the file's values.
+	 */
+	opterr = 0;
+	optind = 0; /* 0 makes glibc re-initialise getopt between passes */
+	while ((opt = getopt_long(argc, argv, ":c:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'h':
+			return DPP_CONFIG_HELP;
+		case 'V':
+			return DPP_CONFIG_VERSION;
+		case ':':
+			set_err(err, errlen, "%s: a value is required", argv[optind - 1]);
+			return -EINVAL;
+		case '?':
+			if (optopt != 0)
+				set_err(err, errlen, "-%c: unknown option", optopt);
+			else
+				set_err(err, errlen, "%s: unknown option", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		set_err(err, errlen, "%s: unexpected argument (options take the form --name VALUE)",
+			argv[optind]);
+		return -EINVAL;
+	}
+
+	if (config_path != NULL) {
+		if (strlen(config_path) >= sizeof(cfg->config_file)) {
+			set_err(err, errlen, "--config: path too long");
+			return -EINVAL;
+		}
+		strcpy(cfg->config_file, config_path);
+		rc = load_file(cfg, config_path, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, ":c:hV", longopts, NULL)) != -1) {
+		if (opt >= OPT_ID_BASE && opt < OPT_ID_BASE + (int)NB_OPTIONS) {
+			const struct opt_desc *o = &options[opt - OPT_ID_BASE];
+			char where[64];
+
+			snprintf(where, sizeof(where), "--%s", o->name);
+			rc = apply(cfg, o, optarg, where, err, errlen);
+			if (rc < 0)
+				return rc;
+		}
+	}
+
+	if (cfg->flows_path[0] == '\0') {
+		set_err(err, errlen, "--flows: a path is required");
+		return -EINVAL;
+	}
+	return DPP_CONFIG_RUN;
+}

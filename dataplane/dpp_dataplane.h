@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPP_DATAPLANE_H
+#define DPP_DATAPLANE_H
+
+/**
+ * @file
+ * dataplane: EAL, ports, the worker lcore loop and the main lcore's control
+ * loop. A packet goes: rte_eth_rx_burst (worker.c) -> dpp_tcp_parse
+ * (tcpparse/) -> dpp_flow_table_packet (tcpparse/) -> an ended flow's
+ * record -> the worker's export ring (rings/) -> the main lcore -> JSON
+ * (stats/).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
+
+#include "dpp_config.h"
+#include "dpp_rings.h"
+#include "dpp_stats.h"
+#include "dpp_tcpparse.h"
+
+extern int dpp_dataplane_logtype;
+#define DPP_LOG(level, ...)                                                                       \
+	rte_log(RTE_LOG_##level, dpp_dataplane_logtype, "dpprobe: " __VA_ARGS__)
+
+#define DPP_MAX_QUEUES_PER_LCORE 64
+
+/** One RX queue polled by a worker. */
+struct dpp_rxq {
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint16_t ring_size;
+	bool pcap_time; /**< Packets carry net_pcap's record time (us) in the dynfield. */
+	struct dpp_rxq_stats stats;
+};
+
+/**
+ * Everything one worker touches, passed as its launch argument. Written by
+ * the worker only, except `stop`, which the main lcore sets.
+ */
+struct dpp_lcore_ctx {
+	uint16_t lcore_id;
+	uint16_t nb_rxq;
+	uint16_t burst;
+	volatile bool stop; /**< Main lcore asks the worker to drain and flush. */
+	volatile bool done; /**< Worker has flushed its table and exited. */
+	struct dpp_rxq rxq[DPP_MAX_QUEUES_PER_LCORE];
+	struct dpp_flow_table *flows;
+	struct dpp_ring *export_ring;
+	uint16_t cur_queue; /**< Queue of the packet being tracked (for records). */
+	bool flushing;      /**< At exit: retry the export ring instead of dropping. */
+	uint8_t *linear;    /**< 64 KiB to parse chained (jumbo) mbufs contiguously. */
+	/* Packet-time clock. */
+	int ts_dynfield_offset; /**< -1 if no timestamp dynfield is registered. */
+	uint64_t ts_dynflag;    /**< ol_flags bit that says the dynfield is valid. */
+	uint64_t tsc_hz;
+	uint64_t tsc_base;      /**< TSC at wall_base_ns. */
+	uint64_t wall_base_ns;  /**< Wall clock at start, ns since the epoch. */
+	uint64_t last_pkt_ns;   /**< Latest packet time seen; drives aging. */
+	struct dpp_lcore_counters counters;
+} __rte_cache_aligned;
+
+/** The worker loop, launched with rte_eal_remote_launch(). arg is a struct dpp_lcore_ctx. */
+int dpp_worker_main(void *arg);
+
+/** Flow sink used by the tracker: copies a record into the export ring. */
+int dpp_worker_export(void *arg, const struct dpp_flow_record *rec);
+
+/** Per-port facts the control loop needs. */
+struct dpp_port {
+	uint16_t port_id;
+	uint16_t nb_rxq;
+	uint16_t ring_size;
+	int socket_id;
+	bool finite;    /**< A net_pcap rx_pcap= file without infinite_rx: it ends. */
+	bool pcap_time; /**< net_pcap: the dynfield holds the pcap record time in us. */
+	char driver[32];
+};
+
+/**
+ * Configure and start every port: queues, ring sizes, mempools per socket.
+ *
+ * @param cfg    Validated options.
+ * @param ports  Out: array of rte_eth_dev_count_avail() entries.
+ * @param nb_workers Worker lcores available.
+ * @param err, errlen  One-line reason on failure.
+ * @return Number of ports (> 0), or -errno.
+ */
+int dpp_ports_setup(const struct dpp_config *cfg, struct dpp_port *ports, uint16_t nb_workers,
+		    char *err, size_t errlen);
+
+/** Stop and close every port. */
+void dpp_ports_close(struct dpp_port *ports, uint16_t nb_ports);
+
+#endif /* DPP_DATAPLANE_H */

@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dpprobe's main lcore: options, EAL, ports, workers, then the control
+ * loop (export flow records, write stats snapshots, decide when to stop)
+ * and a clean stop: workers drain and flush, the final snapshot is
+ * written, exit status 0.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <numa.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_version.h>
+
+#include "dpp_dataplane.h"
+
+RTE_LOG_REGISTER(dpp_dataplane_logtype, dpprobe.dataplane, NOTICE);
+
+/* Exit statuses: 0 clean stop, 1 runtime failure, 2 bad input. */
+#define EXIT_BAD_INPUT 2
+
+/* How often the control loop checks whether finite captures are all read. */
+#define DPP_EOF_CHECK_MS 50
+/* Quiet checks in a row (rx returns 0, no error counter grows) that mean end of input. */
+#define DPP_EOF_QUIET_CHECKS 3
+
+static volatile sig_atomic_t signal_received;
+
+static void on_signal(int sig)
+{
+	signal_received = sig;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t wall_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void die_bad_input(const char *msg)
+{
+	fprintf(stderr, "dpprobe: error: %s\n", msg);
+	exit(EXIT_BAD_INPUT);
+}
+
+struct app {
+	struct dpp_config cfg;
+	struct dpp_port ports[RTE_MAX_ETHPORTS];
+	uint16_t nb_ports;
+	uint16_t port_ids[RTE_MAX_ETHPORTS];
+	struct dpp_lcore_ctx *workers[RTE_MAX_LCORE];
+	uint16_t nb_workers;
+	struct dpp_stats_queue_src queues[RTE_MAX_ETHPORTS * 8];
+	uint16_t nb_queues;
+	struct dpp_stats_lcore_src lcores[RTE_MAX_LCORE];
+	struct dpp_ring *rings[RTE_MAX_LCORE];
+	struct dpp_stats_src src;
+	void *flow_mem[RTE_MAX_LCORE];
+	size_t flow_mem_size;
+	FILE *flows_out;
+	FILE *stats_out;
+	uint64_t flow_records;
+	bool output_failed;
+};
+
+static FILE *open_output(const char *path, const char *what)
+{
+	FILE *f;
+	char msg[PATH_MAX + 128];
+
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	f = fopen(path, "w");
+	if (f == NULL) {
+		snprintf(msg, sizeof(msg), "--%s %s: %s", what, path, strerror(errno));
+		die_bad_input(msg);
+	}
+	/* Large buffer: records are flushed every loop and at each snapshot. */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	return f;
+}
+
+/*
+ * Split argv at "--": EAL options before, probe options after. A bare
+ * `dpprobe --help` / `--version` is taken as a probe option.
+ */
+static int split_args(int argc, char **argv, int *eal_argc, char ***probe_argv, int *probe_argc)
+{
+	static char *only_name[2];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			*eal_argc = i;
+			/* probe argv[0] is the program name, as getopt expects. */
+			argv[i] = argv[0];
+			*probe_argv = &argv[i];
+			*probe_argc = argc - i;
+			return 0;
+		}
+	}
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+			  strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
+		*eal_argc = 0;
+		*probe_argv = argv;
+		*probe_argc = argc;
+		return 0;
+	}
+	*eal_argc = argc;
+	only_name[0] = argv[0];
+	*probe_argv = only_name;
+	*probe_argc = 1;
+	return 0;
+}
+
+/*
+ * Flow tables are large (capacity x flow state) and live for the whole
+ * run, so they come from the kernel rather than the EAL heap: anonymous
+ * pages bound to the worker's NUMA node (libnuma), zero-filled on first
+ * touch, and no need to size EAL's -m for them.
+ */
+static void *flow_mem_alloc(size_t size, int socket)
+{
+	void *mem;
+
+	if (numa_available() >= 0 && socket >= 0) {
+		mem = numa_alloc_onnode(size, socket);
+		if (mem != NULL)
+			return mem;
+	}
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return mem == MAP_FAILED ? NULL : mem;
+}
+
+static void setup_workers(struct app *app)
+{
+	struct dpp_flow_params fp;
+	unsigned int lcore_id;
+	uint16_t w = 0;
+	int ts_off, ts_bit;
+	char err[256];
+	size_t fmem;
+
+	/* net_pcap registers these when it starts; other PMDs may not. */
+	ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	ts_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+
+	memset(&fp, 0, sizeof(fp));
+	fp.capacity = app->cfg.flow_capacity;
+	fp.idle_timeout_ns = (uint64_t)(app->cfg.idle_timeout_s * 1e9);
+	fp.syn_timeout_ns = (uint64_t)(app->cfg.syn_timeout_s * 1e9);
+	fmem = dpp_flow_table_mem_size(&fp);
+
+	RTE_LCORE_FOREACH_WORKER(lcore_id) {
+		int socket = (int)rte_lcore_to_socket_id(lcore_id);
+		struct dpp_lcore_ctx *ctx;
+		void *mem;
+		char name[DPP_RING_NAMESIZE];
+
+		ctx = rte_zmalloc_socket("dpp_lcore_ctx", sizeof(*ctx), RTE_CACHE_LINE_SIZE,
+					 socket);
+		if (ctx == NULL)
+			ctx = rte_zmalloc("dpp_lcore_ctx", sizeof(*ctx), RTE_CACHE_LINE_SIZE);
+		if (ctx == NULL)
+			rte_exit(EXIT_FAILURE, "cannot allocate lcore context\n");
+		ctx->lcore_id = (uint16_t)lcore_id;
+		ctx->burst = (uint16_t)app->cfg.burst;
+		ctx->ts_dynfield_offset = ts_off;
+		ctx->ts_dynflag = ts_bit >= 0 ? RTE_BIT64(ts_bit) : 0;
+		ctx->tsc_hz = rte_get_tsc_hz();
+		ctx->tsc_base = rte_rdtsc();
+		ctx->wall_base_ns = wall_now_ns();
+
+		mem = flow_mem_alloc(fmem, socket);
+		if (mem == NULL) {
+			snprintf(err, sizeof(err),
+				 "--flow-capacity %u: cannot allocate %zu bytes for lcore %u's "
+				 "flow table: %s",
+				 app->cfg.flow_capacity, fmem, lcore_id, strerror(errno));
+			die_bad_input(err);
+		}
+		app->flow_mem[w] = mem;
+		app->flow_mem_size = fmem;
+		ctx->flows = dpp_flow_table_init(mem, &fp, dpp_worker_export, ctx);
+		if (ctx->flows == NULL)
+			rte_exit(EXIT_FAILURE, "cannot initialise flow table\n");
+
+		snprintf(name, sizeof(name), "flows-w%u", lcore_id);
+		ctx->export_ring = dpp_ring_create(name, app->cfg.export_ring,
+						   sizeof(struct dpp_flow_record), socket);
+		if (ctx->export_ring == NULL)
+			rte_exit(EXIT_FAILURE, "cannot create ring %s: %s\n", name,
+				 rte_strerror(rte_errno));
+		ctx->linear = rte_malloc_socket("dpp_linear", UINT16_MAX + 1, 0, socket);
+		if (ctx->linear == NULL)
+			ctx->linear = rte_malloc("dpp_linear", UINT16_MAX + 1, 0);
+		if (ctx->linear == NULL)
+			rte_exit(EXIT_FAILURE, "cannot allocate parse buffer\n");
+
+		app->rings[w] = ctx->export_ring;
+		app->workers[w++] = ctx;
+	}
+	app->nb_workers = w;
+
+	/* Spread every (port, queue) over the workers, round robin. */
+	uint16_t next = 0;
+
+	for (uint16_t p = 0; p < app->nb_ports; p++) {
+		struct dpp_port *port = &app->ports[p];
+
+		for (uint16_t q = 0; q < port->nb_rxq; q++) {
+			struct dpp_lcore_ctx *ctx = app->workers[next % app->nb_workers];
+			struct dpp_rxq *rxq;
+
+			if (ctx->nb_rxq == DPP_MAX_QUEUES_PER_LCORE ||
+			    app->nb_queues == RTE_DIM(app->queues)) {
+				snprintf(err, sizeof(err),
+					 "too many rx queues for %u workers (at most %u per worker): "
+					 "add lcores with -l or lower --rxq",
+					 app->nb_workers, DPP_MAX_QUEUES_PER_LCORE);
+				die_bad_input(err);
+			}
+			rxq = &ctx->rxq[ctx->nb_rxq++];
+			rxq->port_id = port->port_id;
+			rxq->queue_id = q;
+			rxq->ring_size = port->ring_size;
+			rxq->pcap_time = port->pcap_time;
+			if (dpp_rxq_stats_init(&rxq->stats, ctx->burst,
+					       (int)rte_lcore_to_socket_id(ctx->lcore_id)) != 0)
+				rte_exit(EXIT_FAILURE, "cannot allocate queue stats\n");
+			rxq->stats.occupancy_supported =
+				dpp_rxq_occupancy_probe(port->port_id, q);
+			if (port->socket_id >= 0 &&
+			    (int)rte_lcore_to_socket_id(ctx->lcore_id) != port->socket_id)
+				DPP_LOG(WARNING,
+					"lcore %u polls port %u queue %u on another NUMA node "
+					"(lcore socket %u, port socket %d): expect lower rates\n",
+					ctx->lcore_id, port->port_id, q,
+					rte_lcore_to_socket_id(ctx->lcore_id), port->socket_id);
+			app->queues[app->nb_queues++] = (struct dpp_stats_queue_src){
+				.port_id = port->port_id,
+				.queue_id = q,
+				.lcore = ctx->lcore_id,
+				.ring_size = port->ring_size,
+				.rx = &rxq->stats,
+			};
+			next++;
+		}
+	}
+
+	/* Stats sources: main lcore first, then the workers. */
+	uint16_t nl = 0;
+
+	app->lcores[nl++] = (struct dpp_stats_lcore_src){
+		.lcore = (uint16_t)rte_get_main_lcore(), .role = "main"};
+	for (uint16_t i = 0; i < app->nb_workers; i++)
+		app->lcores[nl++] = (struct dpp_stats_lcore_src){
+			.lcore = app->workers[i]->lcore_id,
+			.role = "worker",
+			.c = &app->workers[i]->counters,
+			.flows = app->workers[i]->flows,
+		};
+	app->src = (struct dpp_stats_src){
+		.nb_ports = app->nb_ports,
+		.ports = app->port_ids,
+		.nb_queues = app->nb_queues,
+		.queues = app->queues,
+		.nb_lcores = nl,
+		.lcores = app->lcores,
+		.nb_rings = app->nb_workers,
+		.rings = app->rings,
+	};
+}
+
+/* Move ended-flow records from every worker's ring to the flows output. */
+static unsigned int drain_exports(struct app *app)
+{
+	struct dpp_flow_record recs[32];
+	unsigned int total = 0;
+
+	for (uint16_t w = 0; w < app->nb_workers; w++) {
+		unsigned int n;
+
+		while ((n = dpp_ring_dequeue(app->workers[w]->export_ring, recs,
+					     RTE_DIM(recs))) > 0) {
+			for (unsigned int i = 0; i < n; i++)
+				if (dpp_flow_json_write(app->flows_out, &recs[i]) != 0)
+					app->output_failed = true;
+			total += n;
+		}
+	}
+	app->flow_records += total;
+	return total;
+}
+
+/*
+ * End of finite captures: DPDK gives no signal, so watch for every queue
+ * being polled and returning nothing while the ports' ierrors and
+ * rx_nombuf stand still (an empty pool also makes rx return 0, but then
+ * rx_nombuf grows).
+ */
+struct eof_watch {
+	uint64_t packets;
+	uint64_t polls;
+	uint64_t errors;
+	int quiet;
+};
+
+static bool inputs_exhausted(struct app *app, struct eof_watch *ew)
+{
+	uint64_t packets = 0, polls = 0, errors = 0;
+	uint64_t min_polls = UINT64_MAX;
+
+	for (uint16_t p = 0; p < app->nb_ports; p++) {
+		struct rte_eth_stats st;
+
+		if (!app->ports[p].finite)
+			return false;
+		if (rte_eth_stats_get(app->ports[p].port_id, &st) == 0)
+			errors += st.ierrors + st.rx_nombuf;
+	}
+	for (uint16_t q = 0; q < app->nb_queues; q++) {
+		packets += app->queues[q].rx->packets;
+		polls += app->queues[q].rx->polls;
+		if (app->queues[q].rx->polls < min_polls)
+			min_polls = app->queues[q].rx->polls;
+	}
+	if (packets == ew->packets && errors == ew->errors && polls > ew->polls + app->nb_queues &&
+	    min_polls > 0)
+		ew->quiet++;
+	else
+		ew->quiet = 0;
+	ew->packets = packets;
+	ew->polls = polls;
+	ew->errors = errors;
+	return ew->quiet >= DPP_EOF_QUIET_CHECKS;
+}
+
+static void write_snapshot(struct app *app, struct dpp_stats_writer *sw, bool final)
+{
+	if (sw == NULL)
+		return;
+	if (dpp_stats_write(sw, wall_now(), final) != 0)
+		app->output_failed = true;
+}
+
+int main(int argc, char **argv)
+{
+	static struct app app;
+	char err[DPP_CONFIG_ERR_LEN];
+	char **probe_argv;
+	int eal_argc, probe_argc, rc;
+	struct dpp_stats_writer *sw = NULL;
+	struct eof_watch ew = {0};
+	double start, next_stats, next_eof_check;
+	const char *why = "end of input";
+	unsigned int lcore_id;
+
+	split_args(argc, argv, &eal_argc, &probe_argv, &probe_argc);
+
+	/* Probe options are checked before EAL starts: a typo costs nothing. */
+	rc = dpp_config_parse(&app.cfg, probe_argc, probe_argv, err, sizeof(err));
+	if (rc < 0)
+		die_bad_input(err);
+	if (rc == DPP_CONFIG_HELP) {
+		fputs(dpp_config_usage(), stdout);
+		return 0;
+	}
+	if (rc == DPP_CONFIG_VERSION) {
+		printf("dpprobe %s (DPDK %s)\n", DPP_VERSION, rte_version());
+		return 0;
+	}
+
+	rc = rte_eal_init(eal_argc, argv);
+	if (rc < 0) {
+		snprintf(err, sizeof(err), "EAL initialisation failed: %s (check the EAL options "
+			 "before --)", rte_strerror(rte_errno));
+		die_bad_input(err);
+	}
+
+	if (rte_lcore_count() < 2)
+		die_bad_input("-l: need at least two lcores (the main lcore controls, the others "
+			      "poll), e.g. -l 0,1 or --lcores 0@0,1@0");
+
+	rc = dpp_ports_setup(&app.cfg, app.ports, (uint16_t)(rte_lcore_count() - 1), err,
+			     sizeof(err));
+	if (rc < 0)
+		die_bad_input(err);
+	app.nb_ports = (uint16_t)rc;
+	for (uint16_t i = 0; i < app.nb_ports; i++)
+		app.port_ids[i] = app.ports[i].port_id;
+
+	setup_workers(&app);
+
+	/* Outputs are opened last, so a run that fails to start writes nothing. */
+	app.flows_out = open_output(app.cfg.flows_path, "flows");
+	if (app.cfg.stats_path[0] != '\0') {
+		app.stats_out = open_output(app.cfg.stats_path, "stats");
+		sw = dpp_stats_writer_create(app.stats_out, &app.src);
+		if (sw == NULL)
+			rte_exit(EXIT_FAILURE, "cannot create stats writer\n");
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	for (uint16_t w = 0; w < app.nb_workers; w++)
+		rte_eal_remote_launch(dpp_worker_main, app.workers[w], app.workers[w]->lcore_id);
+
+	start = wall_now();
+	next_stats = start + app.cfg.stats_interval_s;
+	next_eof_check = start + DPP_EOF_CHECK_MS / 1000.0;
+	for (;;) {
+		double now;
+
+		if (drain_exports(&app) == 0)
+			rte_delay_us_sleep(1000);
+		else if (fflush(app.flows_out) != 0)
+			app.output_failed = true;
+		now = wall_now();
+		if (now >= next_stats) {
+			write_snapshot(&app, sw, false);
+			next_stats += app.cfg.stats_interval_s;
+			if (next_stats < now)
+				next_stats = now + app.cfg.stats_interval_s;
+		}
+		if (signal_received) {
+			why = signal_received == SIGINT ? "SIGINT" : "SIGTERM";
+			break;
+		}
+		if (app.cfg.duration_s > 0 && now - start >= app.cfg.duration_s) {
+			why = "--duration";
+			break;
+		}
+		if (now >= next_eof_check) {
+			next_eof_check = now + DPP_EOF_CHECK_MS / 1000.0;
+			if (inputs_exhausted(&app, &ew))
+				break;
+		}
+	}
+	DPP_LOG(INFO, "stopping (%s)\n", why);
+
+	/* Clean stop: workers drain their queues and flush their tables. */
+	for (uint16_t w = 0; w < app.nb_workers; w++)
+		app.workers[w]->stop = true;
+	for (;;) {
+		bool all_done = true;
+
+		drain_exports(&app);
+		for (uint16_t w = 0; w < app.nb_workers; w++)
+			all_done &= __atomic_load_n(&app.workers[w]->done, __ATOMIC_ACQUIRE);
+		if (all_done)
+			break;
+		rte_delay_us_sleep(100);
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore_id)
+		rte_eal_wait_lcore(lcore_id);
+	drain_exports(&app);
+	if (fflush(app.flows_out) != 0)
+		app.output_failed = true;
+
+	write_snapshot(&app, sw, true);
+	dpp_stats_writer_free(sw);
+
+	if (app.flows_out != stdout && fclose(app.flows_out) != 0)
+		app.output_failed = true;
+	if (app.stats_out != NULL && app.stats_out != stdout && fclose(app.stats_out) != 0)
+		app.output_failed = true;
+
+	dpp_ports_close(app.ports, app.nb_ports);
+	for (uint16_t w = 0; w < app.nb_workers; w++)
+		munmap(app.flow_mem[w], app.flow_mem_size);
+	{
+		/* Leave no empty runtime directory behind (rmdir fails if others use it). */
+		char rundir[PATH_MAX];
+
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+		rte_eal_cleanup();
+		rmdir(rundir);
+	}
+
+	if (app.output_failed) {
+		fprintf(stderr, "dpprobe: error: writing an output failed (disk full?)\n");
+		return EXIT_FAILURE;
+	}
+	return 0;
+}

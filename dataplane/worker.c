@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker lcore loop: poll each RX queue it owns, stamp each packet with
+ * its packet time, parse it, track it, free it. Everything it writes lives
+ * in its own struct dpp_lcore_ctx; no locks, no syscalls, no logging here.
+ */
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
+
+#include "dpp_dataplane.h"
+
+/* Polls between two occupancy samples of a queue. */
+#define DPP_OCCUPANCY_EVERY 64
+/* Packets prefetched ahead of the one being parsed (l3fwd does the same). */
+#define DPP_PREFETCH_AHEAD 3
+/* At shutdown a worker waits this long for room in its export ring. */
+#define DPP_FLUSH_WAIT_SEC 10
+
+int dpp_worker_export(void *arg, const struct dpp_flow_record *rec)
+{
+	struct dpp_lcore_ctx *ctx = arg;
+	struct dpp_flow_record copy = *rec;
+
+	copy.lcore = ctx->lcore_id;
+	copy.queue = ctx->cur_queue;
+	if (likely(!ctx->flushing)) {
+		if (dpp_ring_enqueue(ctx->export_ring, &copy, 1) == 1)
+			return 0;
+		ctx->counters.export_drops++;
+		return -1;
+	}
+	/*
+	 * At shutdown the main lcore is draining the ring: wait for room
+	 * rather than lose a record, but never forever.
+	 */
+	uint64_t deadline = rte_rdtsc() + DPP_FLUSH_WAIT_SEC * ctx->tsc_hz;
+
+	while (dpp_ring_try_enqueue(ctx->export_ring, &copy, 1) != 1) {
+		if (rte_rdtsc() > deadline) {
+			ctx->export_ring->enq_drops++;
+			ctx->counters.export_drops++;
+			return -1;
+		}
+		rte_pause();
+	}
+	return 0;
+}
+
+/* Wall-clock ns from the TSC, for packets without a PMD timestamp. */
+static inline uint64_t tsc_to_ns(const struct dpp_lcore_ctx *ctx, uint64_t tsc)
+{
+	uint64_t d = tsc - ctx->tsc_base;
+
+	return ctx->wall_base_ns + (d / ctx->tsc_hz) * 1000000000ull +
+	       ((d % ctx->tsc_hz) * 1000000000ull) / ctx->tsc_hz;
+}
+
+/*
+ * Packet time: net_pcap puts the pcap record time, in microseconds, in
+ * the timestamp dynfield and sets the rx-timestamp flag.
+ */
+static inline uint64_t packet_ns(const struct dpp_lcore_ctx *ctx, const struct dpp_rxq *q,
+				 const struct rte_mbuf *m, uint64_t burst_ns)
+{
+	if (q->pcap_time && ctx->ts_dynfield_offset >= 0 && (m->ol_flags & ctx->ts_dynflag))
+		return *RTE_MBUF_DYNFIELD(m, ctx->ts_dynfield_offset, const uint64_t *) * 1000ull;
+	return burst_ns;
+}
+
+static inline void track_one(struct dpp_lcore_ctx *ctx, struct rte_mbuf *m, uint64_t ts_ns,
+			     uint8_t *linear)
+{
+	struct dpp_pkt_view view;
+	const uint8_t *data;
+	uint32_t len = m->pkt_len;
+	int rc;
+
+	if (likely(m->nb_segs == 1)) {
+		data = rte_pktmbuf_mtod(m, const uint8_t *);
+	} else {
+		/* Chained mbufs (jumbo frames): parse a contiguous copy. */
+		if (len > UINT16_MAX)
+			len = UINT16_MAX;
+		data = rte_pktmbuf_read(m, 0, len, linear);
+		if (data == NULL) {
+			ctx->counters.parse[DPP_PARSE_MALFORMED_eth_truncated]++;
+			return;
+		}
+	}
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	rc = dpp_tcp_parse(data, (uint16_t)len, &view);
+	if (unlikely(rc != DPP_PARSE_TCP)) {
+		ctx->counters.parse[rc]++;
+		return;
+	}
+	ctx->counters.tcp++;
+	if (ts_ns > ctx->last_pkt_ns)
+		ctx->last_pkt_ns = ts_ns;
+	dpp_flow_table_packet(ctx->flows, &view, ts_ns);
+}
+
+static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
+				  struct rte_mbuf **pkts, uint8_t *linear)
+{
+	uint64_t bytes = 0;
+	uint64_t burst_ns;
+	uint16_t n;
+
+	n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, ctx->burst);
+	dpp_rxq_account_poll(&q->stats, n);
+	if (unlikely(q->stats.occupancy_supported && q->stats.polls % DPP_OCCUPANCY_EVERY == 0))
+		dpp_rxq_account_occupancy(&q->stats,
+					  rte_eth_rx_queue_count(q->port_id, q->queue_id));
+	if (n == 0)
+		return 0;
+
+	burst_ns = q->pcap_time ? 0 : tsc_to_ns(ctx, rte_rdtsc());
+	ctx->cur_queue = q->queue_id;
+	for (uint16_t i = 0; i < n && i < DPP_PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + DPP_PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DPP_PREFETCH_AHEAD], void *));
+		bytes += pkts[i]->pkt_len;
+		track_one(ctx, pkts[i], packet_ns(ctx, q, pkts[i], burst_ns), linear);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+
+	ctx->counters.packets += n;
+	ctx->counters.bytes += bytes;
+	/* Age flows in packet time: replaying a capture fast or slow gives the same records. */
+	dpp_flow_table_expire(ctx->flows, ctx->last_pkt_ns);
+	return n;
+}
+
+int dpp_worker_main(void *arg)
+{
+	struct dpp_lcore_ctx *ctx = arg;
+	struct rte_mbuf *pkts[DPP_RXQ_MAX_BURST];
+	uint8_t *linear = ctx->linear;
+	uint64_t prev = rte_rdtsc();
+	bool any_tsc_clock = false;
+	uint32_t idle_rounds = 0;
+
+	for (uint16_t i = 0; i < ctx->nb_rxq; i++)
+		any_tsc_clock |= !ctx->rxq[i].pcap_time;
+
+	while (!ctx->stop) {
+		uint32_t got = 0;
+		uint64_t now;
+
+		for (uint16_t i = 0; i < ctx->nb_rxq; i++)
+			got += poll_queue(ctx, &ctx->rxq[i], pkts, linear);
+
+		now = rte_rdtsc();
+		ctx->counters.cycles_total += now - prev;
+		if (got != 0) {
+			ctx->counters.cycles_busy += now - prev;
+			idle_rounds = 0;
+		} else if (any_tsc_clock && ++idle_rounds % 1024 == 0) {
+			/* Live traffic: time passes without packets too. */
+			uint64_t now_ns = tsc_to_ns(ctx, now);
+
+			if (now_ns > ctx->last_pkt_ns)
+				ctx->last_pkt_ns = now_ns;
+			dpp_flow_table_expire(ctx->flows, ctx->last_pkt_ns);
+		}
+		prev = now;
+	}
+
+	/* Drain what is already in the rings, bounded, then end every flow. */
+	for (int round = 0; round < 1024; round++) {
+		uint32_t got = 0;
+
+		for (uint16_t i = 0; i < ctx->nb_rxq; i++)
+			got += poll_queue(ctx, &ctx->rxq[i], pkts, linear);
+		if (got == 0)
+			break;
+	}
+	ctx->flushing = true;
+	dpp_flow_table_flush(ctx->flows);
+	__atomic_store_n(&ctx->done, true, __ATOMIC_RELEASE);
+	return 0;
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DPP_TCPPARSE_H
+#define DPP_TCPPARSE_H
+
+/**
+ * @file
+ * tcpparse: pure header parsing and the per-flow TCP tracker.
+ *
+ * Nothing here depends on DPDK: the parser is a function over bytes and a
+ * length, the tracker a function over parsed views and packet times. That
+ * keeps both testable with hand-built bytes and fuzzable with libFuzzer.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ */
+/* Parser                                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Result of dpp_tcp_parse(). DPP_PARSE_TCP means the view is filled and the
+ * packet may create or update a flow. Every other value is a reason the
+ * packet is not tracked; the malformed ones come from malformed.def so the
+ * enum, the JSON counter names and the docs cannot drift apart.
+ */
+enum dpp_parse_result {
+	DPP_PARSE_TCP = 0,
+	DPP_PARSE_NON_IP,   /**< Not IPv4/IPv6 (ARP, LLDP, ...). */
+	DPP_PARSE_NON_TCP,  /**< IP but not TCP (UDP, ICMP incl. TCP inside ICMP errors). */
+	DPP_PARSE_FRAGMENT, /**< An IP fragment (never tracked). */
+#define DPP_MALFORMED(name, doc) DPP_PARSE_MALFORMED_##name,
+#include "malformed.def"
+#undef DPP_MALFORMED
+	DPP_PARSE_RESULT_MAX,
+};
+
+/** First malformed reason; reasons are [DPP_PARSE_MALFORMED_FIRST, DPP_PARSE_RESULT_MAX). */
+#define DPP_PARSE_MALFORMED_FIRST (DPP_PARSE_FRAGMENT + 1)
+#define DPP_PARSE_MALFORMED_COUNT (DPP_PARSE_RESULT_MAX - DPP_PARSE_MALFORMED_FIRST)
+
+/** TCP flag bits as on the wire (RFC 9293 section 3.1). */
+#define DPP_TCP_FIN 0x01
+#define DPP_TCP_SYN 0x02
+#define DPP_TCP_RST 0x04
+#define DPP_TCP_PSH 0x08
+#define DPP_TCP_ACK 0x10
+#define DPP_TCP_URG 0x20
+#define DPP_TCP_ECE 0x40
+#define DPP_TCP_CWR 0x80
+
+#define DPP_TCP_MAX_SACK_BLOCKS 4
+
+/** What the tracker needs of one TCP segment; all numbers in host order. */
+struct dpp_pkt_view {
+	uint8_t ip_version; /**< 4 or 6. */
+	uint8_t vlan_count; /**< VLAN tags seen (0..4). */
+	uint8_t tcp_flags;  /**< DPP_TCP_* bits. */
+	uint8_t sack_blocks; /**< Number of valid entries in sack[]. */
+	/** Addresses; IPv4 uses the first 4 bytes, the rest are zero. */
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint32_t seq;
+	uint32_t ack;
+	uint16_t window;      /**< Raw 16-bit window field, unscaled. */
+	uint16_t payload_len; /**< TCP payload from the IP length (padding ignored). */
+	/* Options (RFC 9293 3.2, RFC 7323, RFC 2018). */
+	bool has_mss;
+	bool has_wscale;
+	bool sack_permitted;
+	bool has_timestamps;
+	uint16_t mss;
+	uint8_t wscale; /**< Shift as sent (may exceed 14; the tracker clamps). */
+	uint32_t tsval;
+	uint32_t tsecr;
+	uint32_t sack[DPP_TCP_MAX_SACK_BLOCKS][2]; /**< Left and right edges. */
+};
+
+/**
+ * Parse one Ethernet frame down to TCP.
+ *
+ * Accepts IPv4 and IPv6 behind at most 4 VLAN tags (0x8100, 0x88a8, 0x9100),
+ * IPv4 options and the IPv6 hop-by-hop, routing, destination-options and
+ * fragment headers. Every length is checked before it is read.
+ *
+ * @param pkt  First byte of the Ethernet header.
+ * @param len  Bytes available at pkt (captured length).
+ * @param out  Valid only when DPP_PARSE_TCP is returned (written as parsing goes).
+ * @return DPP_PARSE_TCP, or the reason the packet is not tracked.
+ */
+int dpp_tcp_parse(const uint8_t *pkt, uint16_t len, struct dpp_pkt_view *out);
+
+/**
+ * Name of a parse result as used in JSON counters and the docs
+ * ("non_ip", "tcp_doff_short", ...). Never NULL.
+ */
+const char *dpp_parse_result_name(int result);
+
+/** One-sentence description of a parse result, for docs and --help. Never NULL. */
+const char *dpp_parse_result_doc(int result);
+
+/* ------------------------------------------------------------------ */
+/* Flow records: what a flow leaves when it ends                       */
+/* ------------------------------------------------------------------ */
+
+enum dpp_flow_outcome {
+	DPP_OUTCOME_COMPLETED,
+	DPP_OUTCOME_ESTABLISHED,
+	DPP_OUTCOME_RESET,
+	DPP_OUTCOME_REFUSED,
+	DPP_OUTCOME_SYN_TIMEOUT,
+	DPP_OUTCOME_MIDSTREAM,
+	DPP_OUTCOME_MAX,
+};
+
+enum dpp_flow_end_reason {
+	DPP_END_FIN,
+	DPP_END_RST,
+	DPP_END_IDLE,
+	DPP_END_SYN_TIMEOUT,
+	DPP_END_EVICTED,
+	DPP_END_EXIT,
+	DPP_END_MAX,
+};
+
+enum dpp_flow_side {
+	DPP_SIDE_NONE = 0,
+	DPP_SIDE_CLIENT = 1,
+	DPP_SIDE_SERVER = 2,
+};
+
+/** Per-direction counters of a flow record (CONTRACT: c2s / s2c). */
+struct dpp_flow_dir_record {
+	uint64_t packets;
+	uint64_t payload_bytes;
+	uint32_t retrans;
+	uint32_t out_of_order;
+	uint32_t zero_window;
+	uint32_t rst;
+	uint32_t fin;
+	uint32_t win_max;   /**< Bytes, scaled per the contract. */
+	uint16_t mss;       /**< 0 when absent (null in JSON). */
+	uint8_t wscale;     /**< Valid when has_wscale. */
+	bool has_mss;
+	bool has_wscale;
+	bool sack_ok;
+	uint32_t dup_ack;     /**< Extra: duplicate ACKs (Wireshark's rule). */
+	uint32_t keep_alive;  /**< Extra: keep-alives. */
+	uint32_t zero_window_probe; /**< Extra: zero-window probes. */
+};
+
+/** A finished flow, flat so it can cross an rte_ring by value. */
+struct dpp_flow_record {
+	uint8_t ip_version;
+	uint8_t outcome;    /**< enum dpp_flow_outcome */
+	uint8_t end_reason; /**< enum dpp_flow_end_reason */
+	uint8_t rst_by;     /**< enum dpp_flow_side */
+	uint16_t client_port;
+	uint16_t server_port;
+	uint8_t client_ip[16];
+	uint8_t server_ip[16];
+	uint64_t first_ts_ns; /**< Packet time, ns since the epoch. */
+	uint64_t last_ts_ns;
+	uint32_t syn;    /**< SYN-without-ACK segments seen. */
+	uint32_t synack; /**< SYN+ACK segments seen. */
+	int64_t syn_to_synack_ns;  /**< -1 when not seen. */
+	int64_t synack_to_ack_ns;  /**< -1 when not seen. */
+	struct dpp_flow_dir_record c2s;
+	struct dpp_flow_dir_record s2c;
+	uint16_t lcore; /**< Filled by the dataplane. */
+	uint16_t queue; /**< Filled by the dataplane. */
+};
+
+const char *dpp_flow_outcome_name(int outcome);
+const char *dpp_flow_end_reason_name(int reason);
+
+/* ------------------------------------------------------------------ */
+/* Flow tracker: one table per worker lcore, no locks                  */
+/* ------------------------------------------------------------------ */
+
+/** Counters a table keeps; written only by its owner, read by the main lcore. */
+struct dpp_flow_counters {
+	uint64_t created;
+	uint64_t ended;
+	uint64_t evicted;
+	uint64_t table_full_drops;
+	/* TCP totals over all flows (CONTRACT stats "tcp"). */
+	uint64_t syn;
+	uint64_t synack;
+	uint64_t rst;
+	uint64_t retrans;
+	uint64_t zero_window;
+	uint64_t refused;
+	uint64_t syn_timeout;
+	uint64_t reset;
+	uint64_t completed;
+};
+
+struct dpp_flow_params {
+	uint32_t capacity;        /**< Flows the table can hold. */
+	uint64_t idle_timeout_ns; /**< Established flows idle this long end as "idle". */
+	uint64_t syn_timeout_ns;  /**< Unanswered SYN flows end as "syn_timeout". */
+};
+
+/**
+ * Called for every flow that ends. Returns 0 if the record was taken,
+ * non-zero if it was dropped (the table counts nothing; the caller counts
+ * export drops).
+ */
+typedef int (*dpp_flow_sink_fn)(void *arg, const struct dpp_flow_record *rec);
+
+struct dpp_flow_table;
+
+/** Bytes of memory dpp_flow_table_init() needs for these params. */
+size_t dpp_flow_table_mem_size(const struct dpp_flow_params *params);
+
+/**
+ * Build a table in caller-provided, zeroed, 64-byte-aligned memory of
+ * dpp_flow_table_mem_size() bytes (rte_zmalloc_socket in the dataplane,
+ * aligned_alloc in tests).
+ *
+ * @return The table (== mem), or NULL if params are invalid.
+ */
+struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_params *params,
+					   dpp_flow_sink_fn sink, void *sink_arg);
+
+/**
+ * Account one parsed TCP segment at packet time ts_ns. May end flows
+ * (FIN both ways, RST, port reuse, eviction, timeouts reached by aging)
+ * and hand their records to the sink.
+ */
+void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
+			   uint64_t ts_ns);
+
+/**
+ * Advance packet time to now_ns without a packet: ends flows whose idle or
+ * SYN timeout has passed. Cheap when nothing is due.
+ */
+void dpp_flow_table_expire(struct dpp_flow_table *t, uint64_t now_ns);
+
+/** End every flow still in the table with end_reason "exit". */
+void dpp_flow_table_flush(struct dpp_flow_table *t);
+
+/**
+ * Symmetric hash of a segment's connection: IP version, addresses and ports,
+ * the same value for both directions. Use it to spread packets over workers
+ * (the table itself indexes with other bits of the same hash).
+ *
+ * @param v  A parsed segment.
+ * @return 32-bit hash, equal for v and its reverse direction.
+ */
+uint32_t dpp_flow_hash_sym(const struct dpp_pkt_view *v);
+
+/** Flows currently in the table. */
+uint64_t dpp_flow_table_active(const struct dpp_flow_table *t);
+
+/** The table's counters (owner lcore writes, others may read). */
+const struct dpp_flow_counters *dpp_flow_table_counters(const struct dpp_flow_table *t);
+
+#endif /* DPP_TCPPARSE_H */

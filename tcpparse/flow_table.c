@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-worker flow table: key, hash, lookup/insert, aging and eviction.
+ * One table per worker lcore; only its owner touches it, so there are no
+ * locks, and all memory is given by the caller at init (no malloc).
+ *
+ * Layout (one block of dpp_flow_table_mem_size() bytes):
+ *   struct dpp_flow_table | buckets[nbuckets] | flows[capacity]
+ *
+ * Key and hash. A flow is keyed by IP version, both addresses (16 bytes,
+ * IPv4 in the first 4) and both ports, independent of direction: a flow
+ * stores the endpoints as its first packet had them and a lookup matches
+ * either orientation, which also tells the packet's direction. The hash is
+ * symmetric (the sum of a hash of each endpoint, then mixed), so both
+ * directions of a connection land in the same bucket and on the same worker
+ * (dpp_flow_hash_sym()). The dataplane uses the low 32 bits; the table uses
+ * the upper 32 for the bucket and bits 16..31 for the 16-bit signature, so
+ * spreading over workers does not thin out any worker's buckets.
+ *
+ * Buckets. Open addressing over 64-byte buckets of 8 (signature, flow index)
+ * slots, with at least two slots per flow of capacity. A flow lives in its
+ * home bucket or, when that is full, in the next bucket with room (linear
+ * probing by bucket); every bucket it passes counts it in "overflow", so a
+ * lookup stops at the first bucket whose overflow count is zero. At the load
+ * factor used (<= 50 %) a lookup reads one bucket line and one flow.
+ *
+ * Aging, in packet time. Each flow is on one of three LRU lists by state:
+ * half-open (timeout params.syn_timeout_ns, ends as "syn_timeout"), open
+ * (params.idle_timeout_ns, ends as "idle") and closed (DPP_FLOW_LINGER_NS,
+ * ends with "fin" or "rst"). A packet moves its flow to the tail of its
+ * list, so each list is ordered by last activity and only list heads are
+ * ever looked at: when packet time advances, due heads are ended until a
+ * head is not due. The work is O(1) per packet plus O(1) per flow that
+ * actually ends, however far packet time jumps. A timeout of 0 disables
+ * that timeout. Time never goes back: the table's clock is the largest
+ * packet time seen.
+ *
+ * Eviction policy, when a new flow needs an entry:
+ *  1. Half-open budget: at most max(1, capacity / 4) flows may be
+ *     half-open. A new SYN flow over the budget first ends the oldest
+ *     half-open flow ("evicted"). A SYN flood therefore cycles through this
+ *     budget and never pushes out established flows.
+ *  2. If no entry is free: the oldest half-open flow is evicted; if there is
+ *     none, the oldest closed (lingering) flow (its record keeps end_reason
+ *     "fin"/"rst": it had already ended, it only lingers less); if there is
+ *     none and the new flow is not half-open, the least recently seen open
+ *     flow ("evicted").
+ *  3. Otherwise (a SYN, and every entry holds an open flow) the packet is
+ *     not tracked and counts as table_full_drops.
+ * Every eviction counts in counters.evicted.
+ */
+
+#include <string.h>
+
+#include "flow_priv.h"
+
+#define BUCKET_SLOTS 8
+
+struct dpp_flow_bucket {
+	uint16_t sig[BUCKET_SLOTS];
+	uint32_t idx[BUCKET_SLOTS]; /* 1-based flow index, 0 = free slot */
+	uint32_t overflow;          /* flows homed earlier, stored later */
+	uint32_t pad[3];
+} __attribute__((aligned(64)));
+
+struct dpp_flow_list {
+	uint32_t head; /* oldest activity */
+	uint32_t tail;
+	uint32_t count;
+};
+
+struct dpp_flow_table {
+	struct dpp_flow_counters cnt;
+	struct dpp_flow_params params;
+	dpp_flow_sink_fn sink;
+	void *sink_arg;
+	uint64_t now_ns;
+	uint64_t timeout_ns[DPP_FLOW_STATE_MAX];
+	struct dpp_flow_list lists[DPP_FLOW_STATE_MAX];
+	uint32_t bucket_mask;
+	uint32_t free_head; /* free entries, linked through dpp_flow.next */
+	uint32_t half_open_budget;
+	uint32_t active;
+	struct dpp_flow_bucket *buckets;
+	struct dpp_flow *flows; /* flows[i - 1] is flow index i */
+} __attribute__((aligned(64)));
+
+#define ALIGN64(x) (((x) + 63) & ~(size_t)63)
+
+/* ------------------------------------------------------------------ */
+/* Hash                                                                */
+/* ------------------------------------------------------------------ */
+
+/* 64x64->128 multiply folded to 64 bits: one strong mixing step. */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+	__uint128_t p = (__uint128_t)a * b;
+
+	return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+static inline uint64_t endpoint_hash(const uint8_t addr[16], uint16_t port, uint8_t ver)
+{
+	uint64_t w0, w1;
+
+	memcpy(&w0, addr, 8);
+	memcpy(&w1, addr + 8, 8);
+	return mum(w0 ^ 0xa0761d6478bd642fULL, w1 ^ 0xe7037ed1a0b428dbULL) +
+	       (((uint64_t)ver << 16 | port) + 1) * 0x8ebc6af09c88c6e3ULL;
+}
+
+static inline uint64_t flow_hash64(const struct dpp_pkt_view *v)
+{
+	uint64_t h = endpoint_hash(v->src, v->sport, v->ip_version) +
+		     endpoint_hash(v->dst, v->dport, v->ip_version);
+
+	return mum(h ^ 0x589965cc75374cc3ULL, 0x1d8e4e27c47d124fULL);
+}
+
+uint32_t dpp_flow_hash_sym(const struct dpp_pkt_view *v)
+{
+	return (uint32_t)flow_hash64(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Entries, buckets, lists                                             */
+/* ------------------------------------------------------------------ */
+
+static inline struct dpp_flow *flow_at(const struct dpp_flow_table *t, uint32_t idx)
+{
+	return &t->flows[idx - 1];
+}
+
+static inline bool addr_eq(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/* Does f match v? Sets *dir to the index of v's sender in f. */
+static inline bool key_match(const struct dpp_flow *f, const struct dpp_pkt_view *v, int *dir)
+{
+	if (f->ip_version != v->ip_version)
+		return false;
+	if (f->port[0] == v->sport && f->port[1] == v->dport && addr_eq(f->addr[0], v->src) &&
+	    addr_eq(f->addr[1], v->dst)) {
+		*dir = 0;
+		return true;
+	}
+	if (f->port[1] == v->sport && f->port[0] == v->dport && addr_eq(f->addr[1], v->src) &&
+	    addr_eq(f->addr[0], v->dst)) {
+		*dir = 1;
+		return true;
+	}
+	return false;
+}
+
+static uint32_t lookup(const struct dpp_flow_table *t, const struct dpp_pkt_view *v, uint64_t h,
+		       int *dir)
+{
+	uint32_t b = (uint32_t)(h >> 32) & t->bucket_mask;
+	const uint16_t sig = (uint16_t)(h >> 16);
+
+	for (;;) {
+		const struct dpp_flow_bucket *bk = &t->buckets[b];
+
+		for (int i = 0; i < BUCKET_SLOTS; i++) {
+			if (bk->sig[i] == sig && bk->idx[i] &&
+			    key_match(flow_at(t, bk->idx[i]), v, dir))
+				return bk->idx[i];
+		}
+		if (bk->overflow == 0)
+			return 0;
+		b = (b + 1) & t->bucket_mask;
+	}
+}
+
+static void bucket_insert(struct dpp_flow_table *t, uint32_t idx, uint64_t h)
+{
+	uint32_t b = (uint32_t)(h >> 32) & t->bucket_mask;
+
+	/* Terminates: there are more slots than flows. */
+	for (;;) {
+		struct dpp_flow_bucket *bk = &t->buckets[b];
+
+		for (int i = 0; i < BUCKET_SLOTS; i++) {
+			if (bk->idx[i] == 0) {
+				bk->idx[i] = idx;
+				bk->sig[i] = (uint16_t)(h >> 16);
+				return;
+			}
+		}
+		bk->overflow++;
+		b = (b + 1) & t->bucket_mask;
+	}
+}
+
+static void bucket_remove(struct dpp_flow_table *t, uint32_t idx)
+{
+	uint32_t b = flow_at(t, idx)->home & t->bucket_mask;
+
+	for (;;) {
+		struct dpp_flow_bucket *bk = &t->buckets[b];
+
+		for (int i = 0; i < BUCKET_SLOTS; i++) {
+			if (bk->idx[i] == idx) {
+				bk->idx[i] = 0;
+				bk->sig[i] = 0;
+				return;
+			}
+		}
+		bk->overflow--;
+		b = (b + 1) & t->bucket_mask;
+	}
+}
+
+static void list_unlink(struct dpp_flow_table *t, uint32_t idx)
+{
+	struct dpp_flow *f = flow_at(t, idx);
+	struct dpp_flow_list *l = &t->lists[f->state];
+
+	if (f->prev)
+		flow_at(t, f->prev)->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next)
+		flow_at(t, f->next)->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = 0;
+	l->count--;
+}
+
+static void list_append(struct dpp_flow_table *t, uint32_t idx)
+{
+	struct dpp_flow *f = flow_at(t, idx);
+	struct dpp_flow_list *l = &t->lists[f->state];
+
+	f->next = 0;
+	f->prev = l->tail;
+	if (l->tail)
+		flow_at(t, l->tail)->next = idx;
+	else
+		l->head = idx;
+	l->tail = idx;
+	l->count++;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ending flows                                                        */
+/* ------------------------------------------------------------------ */
+
+static void flow_end(struct dpp_flow_table *t, uint32_t idx, int reason)
+{
+	struct dpp_flow *f = flow_at(t, idx);
+	struct dpp_flow_record rec;
+
+	dpp_tcp_fill_record(f, reason, &rec);
+	switch (rec.outcome) {
+	case DPP_OUTCOME_REFUSED:
+		t->cnt.refused++;
+		break;
+	case DPP_OUTCOME_SYN_TIMEOUT:
+		t->cnt.syn_timeout++;
+		break;
+	case DPP_OUTCOME_RESET:
+		t->cnt.reset++;
+		break;
+	case DPP_OUTCOME_COMPLETED:
+		t->cnt.completed++;
+		break;
+	default:
+		break;
+	}
+	if (t->sink)
+		t->sink(t->sink_arg, &rec);
+
+	bucket_remove(t, idx);
+	list_unlink(t, idx);
+	f->next = t->free_head;
+	t->free_head = idx;
+	t->active--;
+	t->cnt.ended++;
+}
+
+/* Reason a flow ends with when it times out in its current list. */
+static const uint8_t timeout_reason[DPP_FLOW_STATE_MAX] = {
+	[DPP_FLOW_HALF_OPEN] = DPP_END_SYN_TIMEOUT,
+	[DPP_FLOW_OPEN] = DPP_END_IDLE,
+	[DPP_FLOW_CLOSED] = DPP_END_FIN, /* replaced by fin/rst from the flow */
+};
+
+static void expire_due(struct dpp_flow_table *t)
+{
+	for (int s = 0; s < DPP_FLOW_STATE_MAX; s++) {
+		const uint64_t timeout = t->timeout_ns[s];
+		struct dpp_flow_list *l = &t->lists[s];
+
+		if (timeout == 0)
+			continue;
+		while (l->head && t->now_ns - flow_at(t, l->head)->active_ns >= timeout)
+			flow_end(t, l->head, timeout_reason[s]);
+	}
+}
+
+static void evict(struct dpp_flow_table *t, uint32_t idx)
+{
+	t->cnt.evicted++;
+	flow_end(t, idx, DPP_END_EVICTED);
+}
+
+/* Make room for a new flow per the eviction policy; false if none. */
+static bool make_room(struct dpp_flow_table *t, bool half_open)
+{
+	if (half_open && t->lists[DPP_FLOW_HALF_OPEN].count >= t->half_open_budget)
+		evict(t, t->lists[DPP_FLOW_HALF_OPEN].head);
+	if (t->free_head)
+		return true;
+	if (t->lists[DPP_FLOW_HALF_OPEN].head)
+		evict(t, t->lists[DPP_FLOW_HALF_OPEN].head);
+	else if (t->lists[DPP_FLOW_CLOSED].head)
+		evict(t, t->lists[DPP_FLOW_CLOSED].head);
+	else if (!half_open && t->lists[DPP_FLOW_OPEN].head)
+		evict(t, t->lists[DPP_FLOW_OPEN].head);
+	return t->free_head != 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* API                                                                 */
+/* ------------------------------------------------------------------ */
+
+static uint32_t bucket_count(uint32_t capacity)
+{
+	uint32_t n = 1;
+
+	/* At least two slots per flow keeps the load factor <= 50 %. */
+	while ((uint64_t)n * BUCKET_SLOTS < 2ULL * capacity)
+		n <<= 1;
+	return n;
+}
+
+static bool params_valid(const struct dpp_flow_params *p)
+{
+	return p != NULL && p->capacity > 0 && p->capacity <= (1U << 30);
+}
+
+size_t dpp_flow_table_mem_size(const struct dpp_flow_params *params)
+{
+	if (!params_valid(params))
+		return 0;
+	return ALIGN64(sizeof(struct dpp_flow_table)) +
+	       (size_t)bucket_count(params->capacity) * sizeof(struct dpp_flow_bucket) +
+	       (size_t)params->capacity * sizeof(struct dpp_flow);
+}
+
+struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_params *params,
+					   dpp_flow_sink_fn sink, void *sink_arg)
+{
+	struct dpp_flow_table *t = mem;
+	uint32_t nb;
+
+	if (mem == NULL || ((uintptr_t)mem & 63) || !params_valid(params))
+		return NULL;
+	nb = bucket_count(params->capacity);
+	memset(t, 0, sizeof(*t));
+	t->params = *params;
+	t->sink = sink;
+	t->sink_arg = sink_arg;
+	t->timeout_ns[DPP_FLOW_HALF_OPEN] = params->syn_timeout_ns;
+	t->timeout_ns[DPP_FLOW_OPEN] = params->idle_timeout_ns;
+	t->timeout_ns[DPP_FLOW_CLOSED] = DPP_FLOW_LINGER_NS;
+	t->bucket_mask = nb - 1;
+	t->half_open_budget = params->capacity / 4 ? params->capacity / 4 : 1;
+	t->buckets = (struct dpp_flow_bucket *)((uint8_t *)mem + ALIGN64(sizeof(*t)));
+	t->flows = (struct dpp_flow *)(t->buckets + nb);
+	memset(t->buckets, 0, (size_t)nb * sizeof(*t->buckets));
+	/* Free list in index order, so a fresh table fills flows[] front to back. */
+	for (uint32_t i = params->capacity; i >= 1; i--) {
+		t->flows[i - 1].next = t->free_head;
+		t->free_head = i;
+	}
+	return t;
+}
+
+void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
+			   uint64_t ts_ns)
+{
+	const uint64_t h = flow_hash64(v);
+	struct dpp_flow *f;
+	uint32_t idx;
+	int dir = 0;
+	int state;
+
+	if (ts_ns > t->now_ns) {
+		t->now_ns = ts_ns;
+		expire_due(t);
+	}
+
+	idx = lookup(t, v, h, &dir);
+	if (idx && dpp_tcp_starts_new_stream(flow_at(t, idx), v, dir)) {
+		/*
+		 * Port reuse, Wireshark's rule: the old flow is over. One that
+		 * never closed was abandoned: it ends as a half-open one would
+		 * time out, or as idle.
+		 */
+		f = flow_at(t, idx);
+		flow_end(t, idx,
+			 f->state == DPP_FLOW_HALF_OPEN ? DPP_END_SYN_TIMEOUT : DPP_END_IDLE);
+		idx = 0;
+	}
+	if (idx == 0) {
+		state = dpp_tcp_initial_state(v);
+		if (!make_room(t, state == DPP_FLOW_HALF_OPEN)) {
+			t->cnt.table_full_drops++;
+			return;
+		}
+		idx = t->free_head;
+		f = flow_at(t, idx);
+		t->free_head = f->next;
+		dpp_tcp_flow_init(f, v, ts_ns);
+		f->home = (uint32_t)(h >> 32);
+		f->state = (uint8_t)state;
+		f->prev = f->next = 0;
+		bucket_insert(t, idx, h);
+		t->active++;
+		t->cnt.created++;
+		dir = 0;
+	} else {
+		f = flow_at(t, idx);
+		list_unlink(t, idx);
+	}
+
+	f->state = (uint8_t)dpp_tcp_track(f, v, dir, ts_ns, &t->cnt);
+	f->active_ns = t->now_ns;
+	list_append(t, idx);
+}
+
+void dpp_flow_table_expire(struct dpp_flow_table *t, uint64_t now_ns)
+{
+	if (now_ns > t->now_ns)
+		t->now_ns = now_ns;
+	expire_due(t);
+}
+
+void dpp_flow_table_flush(struct dpp_flow_table *t)
+{
+	for (int s = 0; s < DPP_FLOW_STATE_MAX; s++) {
+		while (t->lists[s].head)
+			flow_end(t, t->lists[s].head, DPP_END_EXIT);
+	}
+}
+
+uint64_t dpp_flow_table_active(const struct dpp_flow_table *t)
+{
+	return t->active;
+}
+
+const struct dpp_flow_counters *dpp_flow_table_counters(const struct dpp_flow_table *t)
+{
+	return &t->cnt;
+}

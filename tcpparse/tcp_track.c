@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-flow TCP tracking: the connection state machine (aging class, outcome)
+ * and a re-implementation of the sequence analysis Wireshark 4.0 performs
+ * (epan/dissectors/packet-tcp.c, tcp_analyze_sequence_number() and the
+ * conversation handling in dissect_tcp()), so that the per-direction counters
+ * equal what tshark flags on the same capture with default preferences.
+ *
+ * The rules, in the order Wireshark applies them to each segment. "fwd" is
+ * the direction of the segment, "rev" the opposite one; a zero nextseq,
+ * lastack or maxseqtobeacked means "not known yet", exactly as in Wireshark.
+ *
+ *  0. Base sequence: fwd's is set by its first segment (seq for a SYN, else
+ *     seq - 1); rev's by the first ACK-flagged segment of fwd (ack - 1).
+ *     A SYN without ACK from a side whose base differs from the SYN's seq
+ *     starts a new stream (handled by the table: the old flow ends); with
+ *     the same seq, fwd.nextseq is restored to fwd.maxseqtobeacked. A SYN-ACK
+ *     with a different seq replaces fwd's base.
+ *  1. Zero-window probe: 1 byte, seq == fwd.nextseq, rev's last window 0;
+ *     skips to step 9.
+ *  2. Zero window: window 0 and none of SYN/FIN/RST.
+ *  3. (Lost segment: no effect on the counters here.)
+ *  4. Keep-alive: 0 or 1 byte, seq == fwd.nextseq - 1, no SYN/FIN/RST.
+ *  5. (Window update, window full: no effect on the counters here.)
+ *  6. Keep-alive ACK: empty, same non-zero window, seq and ack as fwd's last
+ *     segment, rev's last segment a keep-alive; skips to step 9.
+ *  7. Zero-window-probe ACK: the same with window 0 after a probe; skips.
+ *  8. Duplicate ACK: empty, same non-zero window, seq == fwd.nextseq,
+ *     ack == fwd.lastack, no SYN/FIN/RST: fwd.dupacks++ (-1 becomes 1).
+ *  9. A new ack value resets fwd.dupacks. An ACK beyond rev.maxseqtobeacked
+ *     ("ACKed unseen segment") pulls that back to rev.nextseq, or if it is
+ *     already there sets rev.dupacks to -1.
+ * 10. For segments with data, SYN or FIN (keep-alives excluded):
+ *     not advanced = fwd.nextseq known and seq < fwd.nextseq, except when the
+ *     segment has > 1 byte and starts at fwd.nextseq - 1;
+ *     spurious retransmission if it has data and seq + len <= rev.lastack;
+ *     else fast retransmission if not advanced, rev.dupacks >= 2 (compared
+ *       unsigned, as Wireshark's counter is: -1 counts as many),
+ *       seq == rev.lastack and rev's last segment was < 20 ms ago
+ *       (tcp.fastrt_supersedes_ooo defaults to TRUE, so this goes first);
+ *     else out-of-order if not advanced, less than the handshake RTT
+ *       (ts_first_rtt, 3 ms if unknown) after fwd.nextseq last advanced,
+ *       and the segment does not end exactly at fwd.nextseq;
+ *     else retransmission if not advanced.
+ * 11. nextseq of the segment = seq + len, + 1 for SYN or FIN only while the
+ *     unacked list holds fewer than 10000 segments; fwd.nextseq advances to
+ *     it (not for a zero-window probe) and so does fwd.maxseqtobeacked when
+ *     the segment starts at it; fwd.window, fwd.lastack and their time are
+ *     the segment's; the keep-alive / probe bits are remembered.
+ *
+ * ts_mru_syn is the time of the last SYN without ACK; ts_first_rtt is set
+ * once, by the first segment with ACK and without SYN (either side) after a
+ * SYN: its time minus ts_mru_syn. Both are updated after the analysis.
+ *
+ * Knowingly not reproduced: the exact unacked-segment list (a direction's
+ * count is modelled: it grows while the other side has sent nothing and
+ * empties when an ack covers fwd.nextseq), MPTCP's tolerance of duplicate
+ * ACKs, and the ICMP-embedded / fragmented TCP cases (never tracked here).
+ */
+
+#include <string.h>
+
+#include "flow_priv.h"
+
+/* Analysis flags of one segment (Wireshark's TCP_A_*, those that matter). */
+#define A_ZERO_WINDOW_PROBE 0x001
+#define A_ZERO_WINDOW 0x002
+#define A_KEEP_ALIVE 0x004
+#define A_KEEP_ALIVE_ACK 0x008
+#define A_ZERO_WINDOW_PROBE_ACK 0x010
+#define A_DUPLICATE_ACK 0x020
+#define A_SPURIOUS_RETRANSMISSION 0x040
+#define A_FAST_RETRANSMISSION 0x080
+#define A_OUT_OF_ORDER 0x100
+#define A_RETRANSMISSION 0x200
+
+#define A_ANY_RETRANSMISSION                                                                       \
+	(A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)
+
+#define NS_PER_MS 1000000ULL
+#define FAST_RETRANS_WINDOW_NS (20 * NS_PER_MS)
+#define OOO_DEFAULT_THRESHOLD_NS (3 * NS_PER_MS)
+
+/* RFC 7323 section 2.3: a shift above 14 is treated as 14. */
+#define WSCALE_MAX 14
+
+#define SFR (DPP_TCP_SYN | DPP_TCP_FIN | DPP_TCP_RST)
+
+/*
+ * Connection state machine: the aging class after a segment, from the class
+ * before it and the event the segment is. Events are ranked; a segment is
+ * the highest-ranked event that applies to it.
+ */
+enum tcp_event {
+	EV_OTHER,     /* anything else (initiator's data, ACKs, ...) */
+	EV_SYN,       /* SYN without ACK */
+	EV_ANSWER,    /* any segment from the side that did not send the SYN */
+	EV_FIN_BOTH,  /* this FIN means both sides have now sent one */
+	EV_RST,       /* RST (RFC 9293 section 3.10.7: the connection is gone) */
+	EV_MAX,
+};
+
+static const uint8_t tcp_transition[DPP_FLOW_STATE_MAX][EV_MAX] = {
+	/*                      OTHER           SYN                ANSWER          FIN_BOTH         RST */
+	[DPP_FLOW_HALF_OPEN] = {DPP_FLOW_HALF_OPEN, DPP_FLOW_HALF_OPEN, DPP_FLOW_OPEN, DPP_FLOW_CLOSED,
+				DPP_FLOW_CLOSED},
+	[DPP_FLOW_OPEN] = {DPP_FLOW_OPEN, DPP_FLOW_OPEN, DPP_FLOW_OPEN, DPP_FLOW_CLOSED,
+			   DPP_FLOW_CLOSED},
+	[DPP_FLOW_CLOSED] = {DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED,
+			     DPP_FLOW_CLOSED},
+};
+
+static inline bool is_syn_only(uint8_t flags)
+{
+	return (flags & (DPP_TCP_SYN | DPP_TCP_ACK)) == DPP_TCP_SYN;
+}
+
+int dpp_tcp_initial_state(const struct dpp_pkt_view *v)
+{
+	/* The state machine then applies the first packet itself (an RST closes). */
+	return is_syn_only(v->tcp_flags) ? DPP_FLOW_HALF_OPEN : DPP_FLOW_OPEN;
+}
+
+bool dpp_tcp_starts_new_stream(const struct dpp_flow *f, const struct dpp_pkt_view *v, int d)
+{
+	const struct dpp_tcp_dir *fwd = &f->dir[d];
+
+	return is_syn_only(v->tcp_flags) && (fwd->flags & DPP_DIR_BASE_SET) &&
+	       v->seq != fwd->base_seq;
+}
+
+void dpp_tcp_flow_init(struct dpp_flow *f, const struct dpp_pkt_view *v, uint64_t ts_ns)
+{
+	memcpy(f->addr[0], v->src, 16);
+	memcpy(f->addr[1], v->dst, 16);
+	f->port[0] = v->sport;
+	f->port[1] = v->dport;
+	f->ip_version = v->ip_version;
+	f->syn_side = DPP_FLOW_SIDE_UNKNOWN;
+	f->synack_side = DPP_FLOW_SIDE_UNKNOWN;
+	f->rst_side = DPP_FLOW_SIDE_UNKNOWN;
+	f->flags = 0;
+	f->first_ns = ts_ns;
+	f->last_ns = ts_ns;
+	f->mru_syn_ns = 0;
+	f->first_rtt_ns = 0;
+	f->first_synack_ns = 0;
+	f->syn_to_synack_ns = -1;
+	f->synack_to_ack_ns = -1;
+	f->syn = 0;
+	f->synack = 0;
+	memset(f->dir, 0, sizeof(f->dir));
+}
+
+/*
+ * Wireshark's sequence analysis of one segment (see the rules at the top).
+ * Returns the A_* flags of the segment.
+ */
+static unsigned analyze_segment(struct dpp_flow *f, struct dpp_tcp_dir *fwd,
+				struct dpp_tcp_dir *rev, const struct dpp_pkt_view *v, uint64_t ts)
+{
+	const uint32_t seq = v->seq;
+	const uint32_t ack = v->ack;
+	const uint32_t len = v->payload_len;
+	const uint8_t fl = v->tcp_flags;
+	const uint16_t win = v->window;
+	const bool no_sfr = (fl & SFR) == 0;
+	/* Same window, seq and ack as fwd's previous segment, nothing in it. */
+	const bool repeats_last = len == 0 && (fwd->flags & DPP_DIR_WIN) && win == fwd->window &&
+				  seq == fwd->nextseq && ack == fwd->lastack && no_sfr;
+	unsigned a = 0;
+	uint32_t nextseq;
+
+	/* 0. Base sequence numbers; a SYN-ACK with a new ISN replaces fwd's. */
+	if (!(fwd->flags & DPP_DIR_BASE_SET)) {
+		fwd->base_seq = (fl & DPP_TCP_SYN) ? seq : seq - 1;
+		fwd->flags |= DPP_DIR_BASE_SET;
+	}
+	if (!(rev->flags & DPP_DIR_BASE_SET) && (fl & DPP_TCP_ACK)) {
+		rev->base_seq = ack - 1;
+		rev->flags |= DPP_DIR_BASE_SET;
+	}
+
+	/* 1. Zero-window probe. */
+	if (len == 1 && seq == fwd->nextseq && (rev->flags & DPP_DIR_WIN) && rev->window == 0) {
+		a |= A_ZERO_WINDOW_PROBE;
+		goto ack_checks;
+	}
+	/* 2. Zero window. */
+	if (win == 0 && no_sfr)
+		a |= A_ZERO_WINDOW;
+	/* 4. Keep-alive (also when nextseq is still unknown, as Wireshark does). */
+	if (len <= 1 && seq == fwd->nextseq - 1 && no_sfr)
+		a |= A_KEEP_ALIVE;
+	/* 6. Keep-alive ACK. */
+	if (repeats_last && win != 0 && (rev->flags & DPP_DIR_LAST_KA)) {
+		a |= A_KEEP_ALIVE_ACK;
+		goto ack_checks;
+	}
+	/* 7. Zero-window-probe ACK. */
+	if (repeats_last && win == 0 && (rev->flags & DPP_DIR_LAST_ZWP)) {
+		a |= A_ZERO_WINDOW_PROBE_ACK;
+		goto ack_checks;
+	}
+	/* 8. Duplicate ACK. */
+	if (repeats_last && win != 0) {
+		if (fwd->dupacks == -1)
+			fwd->dupacks = 1;
+		else if (fwd->dupacks < INT16_MAX)
+			fwd->dupacks++;
+		a |= A_DUPLICATE_ACK;
+	}
+
+ack_checks:
+	/* 9. A new ack value ends a duplicate ACK run. */
+	if (ack != fwd->lastack)
+		fwd->dupacks = 0;
+	/* ACKed unseen segment (the plain compare is Wireshark's). */
+	if (rev->maxseqtobeacked && DPP_SEQ_GT(ack, rev->maxseqtobeacked) && (fl & DPP_TCP_ACK)) {
+		if (rev->maxseqtobeacked > rev->nextseq)
+			rev->maxseqtobeacked = rev->nextseq;
+		else
+			rev->dupacks = -1;
+	}
+
+	/* 10. Retransmission, fast retransmission, spurious, out-of-order. */
+	if ((len > 0 || (fl & (DPP_TCP_SYN | DPP_TCP_FIN))) && !(a & A_KEEP_ALIVE)) {
+		bool not_advanced = fwd->nextseq && DPP_SEQ_LT(seq, fwd->nextseq);
+		uint64_t ooo_threshold;
+
+		/* More than one byte from nextseq - 1: new data after a probe. */
+		if (len > 1 && fwd->nextseq - 1 == seq)
+			not_advanced = false;
+
+		if (len > 0 && rev->lastack && DPP_SEQ_LE(seq + len, rev->lastack)) {
+			a |= A_SPURIOUS_RETRANSMISSION;
+		} else if (not_advanced && (uint16_t)rev->dupacks >= 2 && rev->lastack == seq &&
+			   ts - rev->lastack_ns < FAST_RETRANS_WINDOW_NS) {
+			a |= A_FAST_RETRANSMISSION;
+		} else {
+			ooo_threshold = f->first_rtt_ns ? f->first_rtt_ns : OOO_DEFAULT_THRESHOLD_NS;
+			if (not_advanced && ts - fwd->nextseq_ns < ooo_threshold &&
+			    fwd->nextseq != seq + len + ((fl & (DPP_TCP_SYN | DPP_TCP_FIN)) ? 1 : 0))
+				a |= A_OUT_OF_ORDER;
+			else if (not_advanced)
+				a |= A_RETRANSMISSION;
+		}
+	}
+
+	/* 11. Remember the segment. */
+	nextseq = seq + len;
+	if ((len > 0 || (fl & (DPP_TCP_SYN | DPP_TCP_FIN))) && fwd->unacked < DPP_TCP_MAX_UNACKED) {
+		if (fl & (DPP_TCP_SYN | DPP_TCP_FIN))
+			nextseq++;
+		/* Only a silent other side lets Wireshark's list grow long. */
+		if (rev->packets == 0)
+			fwd->unacked++;
+	}
+	if (!(a & A_ZERO_WINDOW_PROBE)) {
+		if (DPP_SEQ_GT(nextseq, fwd->nextseq) || !fwd->nextseq) {
+			fwd->nextseq = nextseq;
+			fwd->nextseq_ns = ts;
+		}
+		if (seq == fwd->maxseqtobeacked || !fwd->maxseqtobeacked)
+			fwd->maxseqtobeacked = fwd->nextseq;
+	}
+	fwd->window = win;
+	fwd->lastack = ack;
+	fwd->lastack_ns = ts;
+	fwd->flags = (fwd->flags & ~(DPP_DIR_LAST_KA | DPP_DIR_LAST_ZWP)) | DPP_DIR_WIN |
+		     ((a & A_KEEP_ALIVE) ? DPP_DIR_LAST_KA : 0) |
+		     ((a & A_ZERO_WINDOW_PROBE) ? DPP_DIR_LAST_ZWP : 0);
+	/* This ack empties rev's unacked list when it covers all of it. */
+	if (rev->unacked && DPP_SEQ_LE(rev->nextseq, ack))
+		rev->unacked = 0;
+
+	return a;
+}
+
+/* Handshake bookkeeping: SYN/SYN-ACK counts, options, timings. */
+static void track_handshake(struct dpp_flow *f, struct dpp_tcp_dir *fwd,
+			    const struct dpp_pkt_view *v, int d, uint64_t ts,
+			    struct dpp_flow_counters *c)
+{
+	const uint8_t fl = v->tcp_flags;
+
+	if (fl & DPP_TCP_SYN) {
+		if (fl & DPP_TCP_ACK) {
+			f->synack++;
+			c->synack++;
+			if (f->synack_side == DPP_FLOW_SIDE_UNKNOWN) {
+				f->synack_side = (uint8_t)d;
+				f->first_synack_ns = ts;
+				if (f->syn)
+					f->syn_to_synack_ns = (int64_t)(ts - f->mru_syn_ns);
+			}
+		} else {
+			f->syn++;
+			c->syn++;
+			if (f->syn_side == DPP_FLOW_SIDE_UNKNOWN)
+				f->syn_side = (uint8_t)d;
+		}
+		/* RFC 9293 3.7.1 (MSS), RFC 7323 2.2 (WS), RFC 2018 2 (SACK-permitted). */
+		if (!(fwd->flags & DPP_DIR_OPTS)) {
+			fwd->flags |= DPP_DIR_OPTS | (v->has_mss ? DPP_DIR_MSS : 0) |
+				      (v->has_wscale ? DPP_DIR_WS : 0) |
+				      (v->sack_permitted ? DPP_DIR_SACK : 0);
+			fwd->mss = v->has_mss ? v->mss : 0;
+			fwd->wscale = v->has_wscale ? v->wscale : 0;
+		}
+	} else if ((fl & (DPP_TCP_ACK | DPP_TCP_FIN | DPP_TCP_RST)) == DPP_TCP_ACK &&
+		   v->payload_len == 0 && f->synack_side != DPP_FLOW_SIDE_UNKNOWN &&
+		   f->synack_side != d && !(f->flags & DPP_FLOW_F_SYNACK_ACKED)) {
+		/* The client's first pure ACK after the first SYN-ACK. */
+		f->synack_to_ack_ns = (int64_t)(ts - f->first_synack_ns);
+		f->flags |= DPP_FLOW_F_SYNACK_ACKED;
+	}
+}
+
+int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t ts,
+		  struct dpp_flow_counters *c)
+{
+	struct dpp_tcp_dir *fwd = &f->dir[d];
+	struct dpp_tcp_dir *rev = &f->dir[d ^ 1];
+	const uint8_t fl = v->tcp_flags;
+	const uint8_t fin_bit = d ? DPP_FLOW_F_FIN1 : DPP_FLOW_F_FIN0;
+	enum tcp_event ev = EV_OTHER;
+	unsigned a;
+
+	/* Conversation-level SYN rules of Wireshark (see rule 0). */
+	if ((fl & DPP_TCP_SYN) && (fwd->flags & DPP_DIR_BASE_SET)) {
+		if (!(fl & DPP_TCP_ACK))
+			fwd->nextseq = fwd->maxseqtobeacked; /* same ISN: a SYN retransmit */
+		else if (v->seq != fwd->base_seq)
+			fwd->base_seq = v->seq;
+	}
+
+	a = analyze_segment(f, fwd, rev, v, ts);
+
+	/* Handshake RTT used by the out-of-order rule, set after the analysis. */
+	if (is_syn_only(fl))
+		f->mru_syn_ns = ts;
+	if ((fl & (DPP_TCP_SYN | DPP_TCP_ACK)) == DPP_TCP_ACK && f->mru_syn_ns && !f->first_rtt_ns)
+		f->first_rtt_ns = ts - f->mru_syn_ns;
+
+	track_handshake(f, fwd, v, d, ts, c);
+
+	/* Per-direction counters (CONTRACT: c2s / s2c). */
+	fwd->packets++;
+	fwd->payload_bytes += v->payload_len;
+	if (fl & DPP_TCP_SYN) {
+		if (v->window > fwd->win_max_syn)
+			fwd->win_max_syn = v->window;
+	} else if (v->window > fwd->win_max_raw) {
+		fwd->win_max_raw = v->window;
+	}
+	if (!(fl & DPP_TCP_SYN)) {
+		if (a & A_ANY_RETRANSMISSION) {
+			fwd->retrans++;
+			c->retrans++;
+		} else if (a & A_OUT_OF_ORDER) {
+			fwd->out_of_order++;
+		}
+	}
+	if (a & A_ZERO_WINDOW) {
+		fwd->zero_window++;
+		c->zero_window++;
+	}
+	if (a & A_DUPLICATE_ACK)
+		fwd->dup_ack++;
+	if (a & A_KEEP_ALIVE)
+		fwd->keep_alive++;
+	if (a & A_ZERO_WINDOW_PROBE)
+		fwd->zero_window_probe++;
+	f->last_ns = ts;
+
+	/* Close bookkeeping; a FIN in the same segment as an RST counts first. */
+	if (fl & DPP_TCP_FIN) {
+		fwd->fin++;
+		f->flags |= fin_bit;
+		if ((f->flags & (DPP_FLOW_F_FIN0 | DPP_FLOW_F_FIN1)) ==
+		    (DPP_FLOW_F_FIN0 | DPP_FLOW_F_FIN1))
+			ev = EV_FIN_BOTH;
+	}
+	if (fl & DPP_TCP_RST) {
+		fwd->rst++;
+		c->rst++;
+		if (f->rst_side == DPP_FLOW_SIDE_UNKNOWN) {
+			f->rst_side = (uint8_t)d;
+			if ((f->flags & (DPP_FLOW_F_FIN0 | DPP_FLOW_F_FIN1)) !=
+			    (DPP_FLOW_F_FIN0 | DPP_FLOW_F_FIN1))
+				f->flags |= DPP_FLOW_F_RESET;
+		}
+		ev = EV_RST;
+	}
+	if (ev == EV_OTHER) {
+		if (f->syn_side != DPP_FLOW_SIDE_UNKNOWN && f->syn_side != d)
+			ev = EV_ANSWER;
+		else if (is_syn_only(fl))
+			ev = EV_SYN;
+	}
+
+	if (f->state != DPP_FLOW_CLOSED && tcp_transition[f->state][ev] == DPP_FLOW_CLOSED &&
+	    ev == EV_RST)
+		f->flags |= DPP_FLOW_F_CLOSED_RST;
+	return tcp_transition[f->state][ev];
+}
+
+/* CONTRACT "Client/server without a SYN": higher port, then greater address. */
+static int client_side(const struct dpp_flow *f)
+{
+	if (f->syn_side != DPP_FLOW_SIDE_UNKNOWN)
+		return f->syn_side;
+	if (f->port[0] != f->port[1])
+		return f->port[0] > f->port[1] ? 0 : 1;
+	return memcmp(f->addr[0], f->addr[1], 16) >= 0 ? 0 : 1;
+}
+
+static void fill_dir(const struct dpp_tcp_dir *s, bool scaled, struct dpp_flow_dir_record *r)
+{
+	uint32_t win = s->win_max_raw;
+
+	if (scaled)
+		win <<= s->wscale > WSCALE_MAX ? WSCALE_MAX : s->wscale;
+	r->packets = s->packets;
+	r->payload_bytes = s->payload_bytes;
+	r->retrans = s->retrans;
+	r->out_of_order = s->out_of_order;
+	r->zero_window = s->zero_window;
+	r->rst = s->rst;
+	r->fin = s->fin;
+	r->win_max = win > s->win_max_syn ? win : s->win_max_syn;
+	r->has_mss = (s->flags & DPP_DIR_MSS) != 0;
+	r->mss = s->mss;
+	r->has_wscale = (s->flags & DPP_DIR_WS) != 0;
+	r->wscale = s->wscale;
+	r->sack_ok = (s->flags & DPP_DIR_SACK) != 0;
+	r->dup_ack = s->dup_ack;
+	r->keep_alive = s->keep_alive;
+	r->zero_window_probe = s->zero_window_probe;
+}
+
+/* CONTRACT "Outcome, decided in this order". */
+static int flow_outcome(const struct dpp_flow *f, int client)
+{
+	const uint8_t both_fin = DPP_FLOW_F_FIN0 | DPP_FLOW_F_FIN1;
+
+	if (!f->syn)
+		return DPP_OUTCOME_MIDSTREAM;
+	if (!f->synack)
+		return f->dir[client ^ 1].rst ? DPP_OUTCOME_REFUSED : DPP_OUTCOME_SYN_TIMEOUT;
+	if (f->flags & DPP_FLOW_F_RESET)
+		return DPP_OUTCOME_RESET;
+	if ((f->flags & both_fin) == both_fin)
+		return DPP_OUTCOME_COMPLETED;
+	return DPP_OUTCOME_ESTABLISHED;
+}
+
+void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_record *r)
+{
+	const int client = client_side(f);
+	const int server = client ^ 1;
+	/* CONTRACT win_max: scaled only if both SYN and SYN-ACK carried WS. */
+	const bool scaled = f->syn && f->synack && (f->dir[client].flags & DPP_DIR_WS) &&
+			    (f->dir[server].flags & DPP_DIR_WS);
+
+	memset(r, 0, sizeof(*r));
+	r->ip_version = f->ip_version;
+	r->outcome = (uint8_t)flow_outcome(f, client);
+	if (f->state == DPP_FLOW_CLOSED)
+		reason = (f->flags & DPP_FLOW_F_CLOSED_RST) ? DPP_END_RST : DPP_END_FIN;
+	r->end_reason = (uint8_t)reason;
+	if (f->rst_side == DPP_FLOW_SIDE_UNKNOWN)
+		r->rst_by = DPP_SIDE_NONE;
+	else
+		r->rst_by = f->rst_side == client ? DPP_SIDE_CLIENT : DPP_SIDE_SERVER;
+	r->client_port = f->port[client];
+	r->server_port = f->port[server];
+	memcpy(r->client_ip, f->addr[client], 16);
+	memcpy(r->server_ip, f->addr[server], 16);
+	r->first_ts_ns = f->first_ns;
+	r->last_ts_ns = f->last_ns;
+	r->syn = f->syn;
+	r->synack = f->synack;
+	r->syn_to_synack_ns = f->syn_to_synack_ns;
+	r->synack_to_ack_ns = f->synack_to_ack_ns;
+	fill_dir(&f->dir[client], scaled, &r->c2s);
+	fill_dir(&f->dir[server], scaled, &r->s2c);
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Assertions on dpprobe's outputs for the integration tests (stdlib only).
+
+    check.py pcap-count FILE              print the number of records in a pcap
+    check.py get STATS PATH               print a field of the final snapshot (PATH: ports.0.ipackets)
+    check.py conservation STATS FLOWS     the contract's conservation rules at exit
+    check.py snapshots STATS              every line is a stats snapshot; the last, only, is final
+    check.py same-flows A B               the same flow records (any order; lcore/queue ignored)
+"""
+import json
+import struct
+import sys
+
+
+def fail(msg):
+    print(f"check: FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def pcap_count(path):
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        magic = struct.unpack("<I", hdr[:4])[0]
+        if magic in (0xA1B2C3D4, 0xA1B23C4D):
+            endian = "<"
+        elif magic in (0xD4C3B2A1, 0x4D3CB2A1):
+            endian = ">"
+        else:
+            fail(f"{path}: not a classic pcap")
+        n = 0
+        while True:
+            rec = f.read(16)
+            if len(rec) < 16:
+                break
+            incl = struct.unpack(endian + "IIII", rec)[2]
+            f.seek(incl, 1)
+            n += 1
+    return n
+
+
+def lines(path, typ):
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                fail(f"{path}:{i}: invalid JSON: {e}")
+            if obj.get("type") == typ:
+                out.append(obj)
+    return out
+
+
+def final(path):
+    snaps = lines(path, "stats")
+    if not snaps or not snaps[-1].get("final"):
+        fail(f"{path}: last snapshot is not final")
+    return snaps[-1]
+
+
+def get(obj, dotted):
+    for part in dotted.split("."):
+        obj = obj[int(part)] if isinstance(obj, list) else obj[part]
+    return obj
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "pcap-count":
+        print(pcap_count(sys.argv[2]))
+    elif cmd == "get":
+        print(json.dumps(get(final(sys.argv[2]), sys.argv[3])))
+    elif cmd == "snapshots":
+        snaps = lines(sys.argv[2], "stats")
+        finals = [s for s in snaps if s["final"]]
+        if len(finals) != 1 or not snaps[-1]["final"]:
+            fail(f"expected exactly one final snapshot, last; got {len(finals)}")
+        for s in snaps:
+            fl = s["flows"]
+            if fl["created"] != fl["ended"] + fl["active"]:
+                fail(f"snapshot at {s['ts']}: created {fl['created']} != ended {fl['ended']}"
+                     f" + active {fl['active']}")
+        print(len(snaps))
+    elif cmd == "conservation":
+        s = final(sys.argv[2])
+        flows = lines(sys.argv[3], "flow")
+        fl = s["flows"]
+        if fl["created"] != fl["ended"] + fl["active"]:
+            fail(f"created {fl['created']} != ended {fl['ended']} + active {fl['active']}")
+        if fl["active"] != 0:
+            fail(f"active {fl['active']} flows at exit")
+        if len(flows) != fl["created"] - fl["export_drops"]:
+            fail(f"{len(flows)} flow records written, expected created {fl['created']}"
+                 f" - export_drops {fl['export_drops']}")
+        print(f"conservation ok: {len(flows)} records")
+    elif cmd == "same-flows":
+        def canon(path):
+            recs = lines(path, "flow")
+            for r in recs:
+                r.pop("lcore", None)
+                r.pop("queue", None)
+            return sorted(json.dumps(r, sort_keys=True) for r in recs)
+        a, b = canon(sys.argv[2]), canon(sys.argv[3])
+        if a != b:
+            sa, sb = set(a), set(b)
+            for x in list(sa - sb)[:3]:
+                print("only in first: " + x, file=sys.stderr)
+            for x in list(sb - sa)[:3]:
+                print("only in second: " + x, file=sys.stderr)
+            fail(f"flow records differ ({len(a)} vs {len(b)})")
+        print(f"same {len(a)} flow records")
+    else:
+        fail(f"unknown command {cmd}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Every bad option or config file: exit status 2, one line on stderr naming
+# the option (or file) and the reason, and no output file half-written.
+. "$(dirname "$0")/lib.sh"
+
+printf '[probe]\nrxd = 1000\n' >"$TMP/bad_value.ini"
+printf '[probe]\nno-such-key = 1\n' >"$TMP/bad_key.ini"
+printf '[probe\nrxd = 512\n' >"$TMP/malformed.ini"
+
+cases=(
+	"--no-such-option 1|--no-such-option"
+	"--stats-interval -1|--stats-interval"
+	"--stats-interval 0|--stats-interval"
+	"--idle-timeout abc|--idle-timeout"
+	"--syn-timeout -5|--syn-timeout"
+	"--duration 1e999|--duration"
+	"--rxd 1000|--rxd"
+	"--rxd 8|--rxd"
+	"--burst 0|--burst"
+	"--burst 100000|--burst"
+	"--total-num-mbufs -1|--total-num-mbufs"
+	"--mbuf-size 10|--mbuf-size"
+	"--flow-capacity x|--flow-capacity"
+	"--config $TMP/nonexistent.ini|nonexistent.ini"
+	"--config $TMP/bad_value.ini|rxd"
+	"--config $TMP/bad_key.ini|no-such-key"
+	"--config $TMP/malformed.ini|malformed"
+	"stray-argument|stray-argument"
+)
+for c in "${cases[@]}"; do
+	opts=${c%|*}
+	must=${c#*|}
+	rc=0
+	# shellcheck disable=SC2046,SC2086
+	run_probe 60 $(eal_args 1) --vdev "net_pcap0,rx_pcap=$DEMO_PCAP" -- \
+		--flows "$TMP/out_flows.jsonl" --stats "$TMP/out_stats.jsonl" $opts \
+		>"$TMP/out" 2>"$TMP/err" || rc=$?
+	((rc == 2)) || fail "'$opts': exit status $rc, expected 2"
+	[[ $(wc -l <"$TMP/err") -eq 1 ]] || fail "'$opts': expected one line, got: $(cat "$TMP/err")"
+	grep -q "^dpprobe: error: .*$must" "$TMP/err" || fail "'$opts': error does not name '$must': $(cat "$TMP/err")"
+	[[ ! -e "$TMP/out_flows.jsonl" && ! -e "$TMP/out_stats.jsonl" ]] ||
+		fail "'$opts': output files were created"
+	echo "ok: '$opts' -> $(cat "$TMP/err")"
+done
+
+# Problems found after EAL starts: still exit 2 with our own error line.
+rc=0
+# shellcheck disable=SC2046
+run_probe 60 $(eal_args 1) -- --flows "$TMP/out_flows.jsonl" >/dev/null 2>"$TMP/err" || rc=$?
+((rc == 2)) || fail "no port: exit status $rc"
+grep -q "^dpprobe: error: no ports" "$TMP/err" || fail "no port: $(cat "$TMP/err")"
+[[ ! -e "$TMP/out_flows.jsonl" ]] || fail "no port: output created"
+echo "ok: no port -> $(grep '^dpprobe' "$TMP/err")"
+
+rc=0
+# shellcheck disable=SC2046
+run_probe 60 $(eal_args 1) --vdev "net_pcap0,rx_pcap=$TMP/missing.pcap" -- \
+	--flows "$TMP/out_flows.jsonl" >/dev/null 2>"$TMP/err" || rc=$?
+((rc == 2)) || fail "missing capture: exit status $rc"
+grep -q "^dpprobe: error: " "$TMP/err" || fail "missing capture: $(cat "$TMP/err")"
+echo "ok: missing capture -> $(grep '^dpprobe' "$TMP/err")"
+
+rc=0
+"$DPPROBE" --help >"$TMP/out" 2>&1 || rc=$?
+((rc == 0)) && grep -q -- "--flow-capacity" "$TMP/out" || fail "--help"
+rc=0
+"$DPPROBE" --version >"$TMP/out" 2>&1 || rc=$?
+((rc == 0)) && grep -q "^dpprobe " "$TMP/out" || fail "--version"
+echo "ok: --help, --version"

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* stats: per-lcore sums, the snapshot line and the flow-record line. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dpp_stats.h"
+#include "eal_fixture.h"
+
+/* Run fn(f) on an in-memory stream and return what it wrote (static buffer). */
+static char out_buf[1 << 16];
+
+static FILE *mem_stream(void)
+{
+	FILE *f;
+
+	memset(out_buf, 0, sizeof(out_buf));
+	f = fmemopen(out_buf, sizeof(out_buf) - 1, "w");
+	assert_non_null(f);
+	return f;
+}
+
+static void expect_in_output(const char *needle)
+{
+	if (strstr(out_buf, needle) == NULL)
+		fail_msg("expected %s in %s", needle, out_buf);
+}
+
+static void stats_lcore_add_sums_every_counter(void **state)
+{
+	struct dpp_lcore_counters a, b, sum;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&sum, 0, sizeof(sum));
+	a.packets = 10;
+	a.bytes = 1000;
+	a.tcp = 7;
+	a.parse[DPP_PARSE_NON_IP] = 2;
+	a.parse[DPP_PARSE_MALFORMED_tcp_doff_short] = 1;
+	a.export_drops = 3;
+	a.cycles_busy = 5;
+	a.cycles_total = 50;
+	b = a;
+	b.packets = 1;
+	b.parse[DPP_PARSE_RESULT_MAX - 1] = 9;
+	dpp_stats_lcore_add(&sum, &a);
+	dpp_stats_lcore_add(&sum, &b);
+	assert_int_equal(sum.packets, 11);
+	assert_int_equal(sum.bytes, 2000);
+	assert_int_equal(sum.tcp, 14);
+	assert_int_equal(sum.parse[DPP_PARSE_NON_IP], 4);
+	assert_int_equal(sum.parse[DPP_PARSE_MALFORMED_tcp_doff_short], 2);
+	assert_int_equal(sum.parse[DPP_PARSE_RESULT_MAX - 1], 9);
+	assert_int_equal(sum.export_drops, 6);
+	assert_int_equal(sum.cycles_busy, 10);
+	assert_int_equal(sum.cycles_total, 100);
+}
+
+static void stats_flow_add_sums_every_counter(void **state)
+{
+	struct dpp_flow_counters a, sum;
+	uint64_t *fields = (uint64_t *)&a;
+	size_t n = sizeof(a) / sizeof(uint64_t);
+
+	(void)state;
+	/* Every field is a u64; give each a distinct value and check all of them. */
+	for (size_t i = 0; i < n; i++)
+		fields[i] = i + 1;
+	memset(&sum, 0, sizeof(sum));
+	dpp_stats_flow_add(&sum, &a);
+	dpp_stats_flow_add(&sum, &a);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(((uint64_t *)&sum)[i], 2 * (i + 1));
+}
+
+static struct dpp_flow_record sample_record(void)
+{
+	struct dpp_flow_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.ip_version = 4;
+	r.client_ip[0] = 198, r.client_ip[1] = 18, r.client_ip[2] = 0, r.client_ip[3] = 1;
+	r.server_ip[0] = 198, r.server_ip[1] = 18, r.server_ip[2] = 0, r.server_ip[3] = 2;
+	r.client_port = 40112;
+	r.server_port = 8080;
+	r.first_ts_ns = 1700000000123456000ull;
+	r.last_ts_ns = 1700000000456789400ull; /* rounds down to .456789 */
+	r.outcome = DPP_OUTCOME_RESET;
+	r.end_reason = DPP_END_RST;
+	r.rst_by = DPP_SIDE_SERVER;
+	r.syn = 2;
+	r.synack = 1;
+	r.syn_to_synack_ns = 41000;
+	r.synack_to_ack_ns = -1;
+	r.c2s.packets = 12;
+	r.c2s.payload_bytes = 900;
+	r.c2s.win_max = 64256;
+	r.c2s.has_wscale = true;
+	r.c2s.wscale = 7;
+	r.c2s.has_mss = true;
+	r.c2s.mss = 1460;
+	r.c2s.sack_ok = true;
+	r.s2c.rst = 1;
+	return r;
+}
+
+static void flow_json_writes_contract_fields(void **state)
+{
+	struct dpp_flow_record r = sample_record();
+	FILE *f = mem_stream();
+
+	(void)state;
+	assert_int_equal(dpp_flow_json_write(f, &r), 0);
+	fclose(f);
+	expect_in_output("{\"type\":\"flow\",");
+	expect_in_output("\"client\":{\"ip\":\"198.18.0.1\",\"port\":40112}");
+	expect_in_output("\"server\":{\"ip\":\"198.18.0.2\",\"port\":8080}");
+	expect_in_output("\"first_ts\":1700000000.123456,");
+	expect_in_output("\"last_ts\":1700000000.456789,");
+	expect_in_output("\"outcome\":\"reset\",\"rst_by\":\"server\",\"end_reason\":\"rst\"");
+	expect_in_output("\"handshake\":{\"syn\":2,\"synack\":1,\"syn_to_synack_us\":41.000,"
+			 "\"synack_to_ack_us\":null}");
+	expect_in_output("\"c2s\":{\"packets\":12,\"payload_bytes\":900,\"retrans\":0,"
+			 "\"out_of_order\":0,\"zero_window\":0,\"rst\":0,\"fin\":0,"
+			 "\"win_max\":64256,\"wscale\":7,\"mss\":1460,\"sack_ok\":true");
+	/* A direction with nothing negotiated: nulls and false. */
+	expect_in_output("\"wscale\":null,\"mss\":null,\"sack_ok\":false");
+	/* One line, ending in a newline. */
+	assert_int_equal(strchr(out_buf, '\n') - out_buf, (long)strlen(out_buf) - 1);
+}
+
+static void flow_json_writes_ipv6_and_null_rst_by(void **state)
+{
+	struct dpp_flow_record r = sample_record();
+	FILE *f = mem_stream();
+
+	(void)state;
+	r.ip_version = 6;
+	memset(r.client_ip, 0, 16);
+	memset(r.server_ip, 0, 16);
+	r.client_ip[0] = 0xfd;
+	r.client_ip[15] = 1;
+	r.server_ip[0] = 0xfd;
+	r.server_ip[15] = 2;
+	r.rst_by = DPP_SIDE_NONE;
+	r.outcome = DPP_OUTCOME_COMPLETED;
+	r.end_reason = DPP_END_FIN;
+	assert_int_equal(dpp_flow_json_write(f, &r), 0);
+	fclose(f);
+	expect_in_output("\"client\":{\"ip\":\"fd00::1\",\"port\":40112}");
+	expect_in_output("\"server\":{\"ip\":\"fd00::2\",\"port\":8080}");
+	expect_in_output("\"outcome\":\"completed\",\"rst_by\":null,\"end_reason\":\"fin\"");
+}
+
+static void stats_snapshot_sums_workers_and_names_malformed_reasons(void **state)
+{
+	struct dpp_lcore_counters w1, w2;
+	struct dpp_stats_lcore_src lcores[3];
+	struct dpp_ring *ring;
+	struct dpp_stats_src src;
+	struct dpp_stats_writer *sw;
+	uint8_t rec[64];
+	FILE *f = mem_stream();
+
+	(void)state;
+	memset(&w1, 0, sizeof(w1));
+	memset(&w2, 0, sizeof(w2));
+	w1.packets = 100;
+	w1.tcp = 90;
+	w1.parse[DPP_PARSE_NON_TCP] = 6;
+	w1.parse[DPP_PARSE_MALFORMED_tcp_doff_short] = 4;
+	w1.export_drops = 1;
+	w2.packets = 50;
+	w2.tcp = 45;
+	w2.parse[DPP_PARSE_FRAGMENT] = 3;
+	w2.parse[DPP_PARSE_MALFORMED_ip_len_beyond_frame] = 2;
+	w2.export_drops = 2;
+	lcores[0] = (struct dpp_stats_lcore_src){.lcore = 0, .role = "main"};
+	lcores[1] = (struct dpp_stats_lcore_src){.lcore = 1, .role = "worker", .c = &w1};
+	lcores[2] = (struct dpp_stats_lcore_src){.lcore = 2, .role = "worker", .c = &w2};
+
+	ring = dpp_ring_create("flows-w1", 4, sizeof(rec), SOCKET_ID_ANY);
+	assert_non_null(ring);
+	memset(rec, 0, sizeof(rec));
+	dpp_ring_enqueue(ring, rec, 1);
+	dpp_ring_enqueue(ring, rec, 1);
+	dpp_ring_enqueue(ring, rec, 1);
+	dpp_ring_enqueue(ring, rec, 1);
+	dpp_ring_enqueue(ring, rec, 1); /* one drop */
+
+	memset(&src, 0, sizeof(src));
+	src.nb_lcores = 3;
+	src.lcores = lcores;
+	src.nb_rings = 1;
+	src.rings = &ring;
+	sw = dpp_stats_writer_create(f, &src);
+	assert_non_null(sw);
+	assert_int_equal(dpp_stats_write(sw, 1700000001.0, true), 0);
+	fclose(f);
+	dpp_stats_writer_free(sw);
+	dpp_ring_free(ring);
+
+	expect_in_output("{\"type\":\"stats\",\"ts\":1700000001.000000,\"final\":true,");
+	expect_in_output("\"rings\":[{\"name\":\"flows-w1\",\"size\":4,\"count\":4,\"max\":4,"
+			 "\"enq_drops\":1");
+	expect_in_output("{\"lcore\":1,\"role\":\"worker\",\"busy_pct\":0.0,\"packets\":100}");
+	expect_in_output("{\"lcore\":2,\"role\":\"worker\",\"busy_pct\":0.0,\"packets\":50}");
+	expect_in_output("\"export_drops\":3}");
+	expect_in_output("\"parse\":{\"packets\":150,\"tcp\":135,\"non_ip\":0,\"non_tcp\":6,"
+			 "\"fragments\":3,\"malformed\":{");
+	expect_in_output("\"tcp_doff_short\":4");
+	expect_in_output("\"ip_len_beyond_frame\":2");
+	/* Reasons that never happened are left out, not listed as 0. */
+	assert_null(strstr(out_buf, "\"tcp_opt_len\""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(stats_lcore_add_sums_every_counter),
+		cmocka_unit_test(stats_flow_add_sums_every_counter),
+		cmocka_unit_test(flow_json_writes_contract_fields),
+		cmocka_unit_test(flow_json_writes_ipv6_and_null_rst_by),
+		cmocka_unit_test(stats_snapshot_sums_workers_and_names_malformed_reasons),
+	};
+	int rc;
+
+	if (dpp_test_eal_init() < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	dpp_test_eal_fini();
+	return rc;
+}
