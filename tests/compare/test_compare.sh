@@ -8,7 +8,7 @@
 #   3. a copy with ONE field of one flow changed (a different field for each
 #      capture, rotating through all compared fields) makes it exit 1;
 #   4. a copy with one flow removed makes it exit 1 (unmatched flow);
-#   5. when CAPDIR/NAME.expect.json exists, the outcome counts of ref.jsonl
+#   5. when NAME.expect.json exists beside the capture, the outcome counts of ref.jsonl
 #      equal it.
 # Without CAPDIR the scenarios are generated first into a temporary directory
 # with ../scenarios/make_scenarios.sh (needs root). Exit 0 when all pass.
@@ -98,7 +98,7 @@ EOF
     rc=$?
     if [ $rc != 1 ]; then echo "FAIL $name: removed flow not detected (rc=$rc)"; fail=1; fi
 
-    exp=$CAPDIR/$name.expect.json
+    exp=${cap%.pcap}.expect.json
     got=$($PY -c '
 import json, sys, collections
 c = collections.Counter(json.loads(l)["outcome"] for l in open(sys.argv[1]))
