@@ -28,8 +28,8 @@
  */
 enum dpp_flow_state {
 	DPP_FLOW_HALF_OPEN = 0, /**< SYN sent, nothing yet from the other side. */
-	DPP_FLOW_OPEN = 1,      /**< Answered, established or midstream. */
-	DPP_FLOW_CLOSED = 2,    /**< FIN from both sides or an RST: lingering. */
+	DPP_FLOW_OPEN = 1,	/**< Answered, established or midstream. */
+	DPP_FLOW_CLOSED = 2,	/**< FIN from both sides or an RST: lingering. */
 	DPP_FLOW_STATE_MAX,
 };
 
@@ -53,16 +53,16 @@ enum dpp_flow_state {
 struct dpp_tcp_dir {
 	/* Sequence analysis (hot). Zero means "unknown", as in Wireshark. */
 	uint32_t base_seq;
-	uint32_t nextseq;         /**< Highest seq + len (+1 for SYN/FIN) seen. */
+	uint32_t nextseq;	  /**< Highest seq + len (+1 for SYN/FIN) seen. */
 	uint32_t maxseqtobeacked; /**< Highest contiguous nextseq. */
-	uint32_t lastack;         /**< Raw ack field of the last segment. */
-	uint64_t nextseq_ns;      /**< When nextseq last advanced. */
-	uint64_t lastack_ns;      /**< When the last segment was sent. */
-	int16_t dupacks;          /**< Duplicate ACK run (saturates); -1 after an ACK of unseen data. */
-	uint16_t window;          /**< Last raw window; valid once DPP_DIR_WIN is set. */
-	uint16_t unacked;         /**< Model of the unacked-segment list length. */
-	uint8_t flags;            /**< DPP_DIR_* */
-	uint8_t wscale;           /**< Shift as sent in this side's SYN/SYN-ACK. */
+	uint32_t lastack;	  /**< Raw ack field of the last segment. */
+	uint64_t nextseq_ns;	  /**< When nextseq last advanced. */
+	uint64_t lastack_ns;	  /**< When the last segment was sent. */
+	int16_t dupacks;  /**< Duplicate ACK run (saturates); -1 after an ACK of unseen data. */
+	uint16_t window;  /**< Last raw window; valid once DPP_DIR_WIN is set. */
+	uint16_t unacked; /**< Model of the unacked-segment list length. */
+	uint8_t flags;	  /**< DPP_DIR_* */
+	uint8_t wscale;	  /**< Shift as sent in this side's SYN/SYN-ACK. */
 	uint16_t mss;
 	uint16_t win_max_raw; /**< Largest raw window of non-SYN segments. */
 	uint16_t win_max_syn; /**< Largest window of SYN segments (never scaled). */
@@ -81,11 +81,11 @@ struct dpp_tcp_dir {
 };
 
 /* dpp_flow.flags */
-#define DPP_FLOW_F_RESET 0x01       /* first RST came before both FINs */
-#define DPP_FLOW_F_CLOSED_RST 0x02  /* closed by an RST (else by FINs) */
+#define DPP_FLOW_F_RESET 0x01	     /* first RST came before both FINs */
+#define DPP_FLOW_F_CLOSED_RST 0x02   /* closed by an RST (else by FINs) */
 #define DPP_FLOW_F_SYNACK_ACKED 0x04 /* synack_to_ack measured */
-#define DPP_FLOW_F_FIN0 0x08         /* dir[0] sent a FIN */
-#define DPP_FLOW_F_FIN1 0x10         /* dir[1] sent a FIN */
+#define DPP_FLOW_F_FIN0 0x08	     /* dir[0] sent a FIN */
+#define DPP_FLOW_F_FIN1 0x10	     /* dir[1] sent a FIN */
 
 #define DPP_FLOW_SIDE_UNKNOWN 0xff
 
@@ -99,13 +99,13 @@ struct dpp_flow {
 	uint8_t addr[2][16];
 	uint16_t port[2];
 	uint8_t ip_version;
-	uint8_t state;       /**< enum dpp_flow_state */
+	uint8_t state;	     /**< enum dpp_flow_state */
 	uint8_t syn_side;    /**< dir index of the first SYN's sender, or UNKNOWN. */
 	uint8_t synack_side; /**< dir index of the first SYN-ACK's sender, or UNKNOWN. */
 	uint8_t rst_side;    /**< dir index of the first RST's sender, or UNKNOWN. */
-	uint8_t flags;       /**< DPP_FLOW_F_* */
-	uint32_t home;       /**< Upper hash bits: home bucket. */
-	uint32_t prev;       /**< LRU list links (flow index, 0 = none). */
+	uint8_t flags;	     /**< DPP_FLOW_F_* */
+	uint32_t home;	     /**< Upper hash bits: home bucket. */
+	uint32_t prev;	     /**< LRU list links (flow index, 0 = none). */
 	uint32_t next;
 	uint64_t active_ns; /**< Table time of the last packet (aging key). */
 	/* Handshake and times. */

@@ -59,7 +59,7 @@
 struct dpp_flow_bucket {
 	uint16_t sig[BUCKET_SLOTS];
 	uint32_t idx[BUCKET_SLOTS]; /* 1-based flow index, 0 = free slot */
-	uint32_t overflow;          /* flows homed earlier, stored later */
+	uint32_t overflow;	    /* flows homed earlier, stored later */
 	uint32_t pad[3];
 } __attribute__((aligned(64)));
 
@@ -387,8 +387,7 @@ struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_para
 	return t;
 }
 
-void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
-			   uint64_t ts_ns)
+void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *v, uint64_t ts_ns)
 {
 	const uint64_t h = flow_hash64(v);
 	struct dpp_flow *f;

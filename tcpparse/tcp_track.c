@@ -28,8 +28,8 @@
  *  8. Duplicate ACK: empty, same non-zero window, seq == fwd.nextseq,
  *     ack == fwd.lastack, no SYN/FIN/RST: fwd.dupacks++ (-1 becomes 1).
  *  9. A new ack value resets fwd.dupacks. An ACK beyond rev.maxseqtobeacked
- *     ("ACKed unseen segment") pulls that back to rev.nextseq, or if it is
- *     already there sets rev.dupacks to -1.
+ *     ("ACKed unseen segment") moves that up to rev.nextseq when it is behind
+ *     it, or else sets rev.dupacks to -1.
  * 10. For segments with data, SYN or FIN (keep-alives excluded):
  *     not advanced = fwd.nextseq known and seq < fwd.nextseq, except when the
  *     segment has > 1 byte and starts at fwd.nextseq - 1;
@@ -74,8 +74,7 @@
 #define A_OUT_OF_ORDER 0x100
 #define A_RETRANSMISSION 0x200
 
-#define A_ANY_RETRANSMISSION                                                                       \
-	(A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)
+#define A_ANY_RETRANSMISSION (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)
 
 #define NS_PER_MS 1000000ULL
 #define FAST_RETRANS_WINDOW_NS (20 * NS_PER_MS)
@@ -92,18 +91,18 @@
  * the highest-ranked event that applies to it.
  */
 enum tcp_event {
-	EV_OTHER,     /* anything else (initiator's data, ACKs, ...) */
-	EV_SYN,       /* SYN without ACK */
-	EV_ANSWER,    /* any segment from the side that did not send the SYN */
-	EV_FIN_BOTH,  /* this FIN means both sides have now sent one */
-	EV_RST,       /* RST (RFC 9293 section 3.10.7: the connection is gone) */
+	EV_OTHER,    /* anything else (initiator's data, ACKs, ...) */
+	EV_SYN,	     /* SYN without ACK */
+	EV_ANSWER,   /* any segment from the side that did not send the SYN */
+	EV_FIN_BOTH, /* this FIN means both sides have now sent one */
+	EV_RST,	     /* RST (RFC 9293 section 3.10.7: the connection is gone) */
 	EV_MAX,
 };
 
 static const uint8_t tcp_transition[DPP_FLOW_STATE_MAX][EV_MAX] = {
-	/*                      OTHER           SYN                ANSWER          FIN_BOTH         RST */
-	[DPP_FLOW_HALF_OPEN] = {DPP_FLOW_HALF_OPEN, DPP_FLOW_HALF_OPEN, DPP_FLOW_OPEN, DPP_FLOW_CLOSED,
-				DPP_FLOW_CLOSED},
+	/*                      OTHER           SYN                ANSWER          FIN_BOTH RST */
+	[DPP_FLOW_HALF_OPEN] = {DPP_FLOW_HALF_OPEN, DPP_FLOW_HALF_OPEN, DPP_FLOW_OPEN,
+				DPP_FLOW_CLOSED, DPP_FLOW_CLOSED},
 	[DPP_FLOW_OPEN] = {DPP_FLOW_OPEN, DPP_FLOW_OPEN, DPP_FLOW_OPEN, DPP_FLOW_CLOSED,
 			   DPP_FLOW_CLOSED},
 	[DPP_FLOW_CLOSED] = {DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED,
@@ -215,9 +214,9 @@ ack_checks:
 	/* 9. A new ack value ends a duplicate ACK run. */
 	if (ack != fwd->lastack)
 		fwd->dupacks = 0;
-	/* ACKed unseen segment (the plain compare is Wireshark's). */
+	/* ACKed unseen segment. */
 	if (rev->maxseqtobeacked && DPP_SEQ_GT(ack, rev->maxseqtobeacked) && (fl & DPP_TCP_ACK)) {
-		if (rev->maxseqtobeacked > rev->nextseq)
+		if (DPP_SEQ_LT(rev->maxseqtobeacked, rev->nextseq))
 			rev->maxseqtobeacked = rev->nextseq;
 		else
 			rev->dupacks = -1;
@@ -238,9 +237,11 @@ ack_checks:
 			   ts - rev->lastack_ns < FAST_RETRANS_WINDOW_NS) {
 			a |= A_FAST_RETRANSMISSION;
 		} else {
-			ooo_threshold = f->first_rtt_ns ? f->first_rtt_ns : OOO_DEFAULT_THRESHOLD_NS;
+			ooo_threshold =
+				f->first_rtt_ns ? f->first_rtt_ns : OOO_DEFAULT_THRESHOLD_NS;
 			if (not_advanced && ts - fwd->nextseq_ns < ooo_threshold &&
-			    fwd->nextseq != seq + len + ((fl & (DPP_TCP_SYN | DPP_TCP_FIN)) ? 1 : 0))
+			    fwd->nextseq !=
+				    seq + len + ((fl & (DPP_TCP_SYN | DPP_TCP_FIN)) ? 1 : 0))
 				a |= A_OUT_OF_ORDER;
 			else if (not_advanced)
 				a |= A_RETRANSMISSION;
