@@ -28,6 +28,7 @@ enum opt_kind {
 	OPT_SECONDS, /* positive finite number */
 	OPT_U32,     /* unsigned integer in [min, max] */
 	OPT_POW2,    /* power of two in [min, max] */
+	OPT_DIST,    /* "queues" or "sw" */
 };
 
 struct opt_desc {
@@ -71,6 +72,11 @@ static const struct opt_desc options[] = {
 	 "RX queues per port (default: every queue of a PMD without RSS, else one per worker)"},
 	{"export-ring", 0, OPT_POW2, OFF(export_ring), 64, 1u << 24,
 	 "flow records in flight per worker to the exporter, a power of two (default 16384)"},
+	{"dist", 0, OPT_DIST, OFF(dist_sw), 0, 0,
+	 "queues: each worker polls RX queues (RSS, several files); sw: the first worker lcore "
+	 "polls every queue and spreads flows to the others by a symmetric hash (default queues)"},
+	{"dist-ring", 0, OPT_POW2, OFF(dist_ring), 64, 1u << 20,
+	 "packets in flight per RX-lcore-to-worker ring in --dist sw, a power of two (default 4096)"},
 };
 
 #define NB_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -90,6 +96,8 @@ void dpp_config_defaults(struct dpp_config *cfg)
 	cfg->flow_capacity = 1u << 20;
 	cfg->rxq = 0;
 	cfg->export_ring = 16384;
+	cfg->dist_sw = false;
+	cfg->dist_ring = 4096;
 }
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -141,6 +149,16 @@ static int apply(struct dpp_config *cfg, const struct opt_desc *o, const char *v
 		*(double *)field = d;
 		return 0;
 	}
+	case OPT_DIST:
+		if (strcmp(value, "queues") == 0)
+			*(bool *)field = false;
+		else if (strcmp(value, "sw") == 0)
+			*(bool *)field = true;
+		else {
+			set_err(err, errlen, "%s: '%s' is not a mode (queues or sw)", where, value);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_U32:
 	case OPT_POW2: {
 		unsigned long long v;
@@ -273,7 +291,7 @@ static int load_file(struct dpp_config *cfg, const char *path, char *err, size_t
 
 const char *dpp_config_usage(void)
 {
-	static char buf[4096];
+	static char buf[8192];
 	size_t len;
 
 	if (buf[0] != '\0')
@@ -287,7 +305,8 @@ const char *dpp_config_usage(void)
 
 		snprintf(lhs, sizeof(lhs), "--%s %s", options[i].name,
 			 options[i].kind == OPT_PATH ? "PATH" :
-			 options[i].kind == OPT_SECONDS ? "SEC" : "N");
+			 options[i].kind == OPT_SECONDS ? "SEC" :
+			 options[i].kind == OPT_DIST ? "MODE" : "N");
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  %-26s %s\n", lhs,
 					options[i].help);
 	}

@@ -34,6 +34,8 @@ struct dpp_config {
 	uint32_t flow_capacity;
 	uint32_t rxq; /**< RX queues per port; 0: chosen per PMD. */
 	uint32_t export_ring; /**< Flow-record ring size per worker. */
+	bool dist_sw;         /**< Software distribution: one RX lcore feeds the workers. */
+	uint32_t dist_ring;   /**< Packets in flight per RX-lcore-to-worker ring. */
 };
 
 /** What dpp_config_parse() asks the caller to do. */

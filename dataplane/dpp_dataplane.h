@@ -28,13 +28,24 @@ extern int dpp_dataplane_logtype;
 	rte_log(RTE_LOG_##level, dpp_dataplane_logtype, "dpprobe: " __VA_ARGS__)
 
 #define DPP_MAX_QUEUES_PER_LCORE 64
+#define DPP_MAX_WORKERS 64
 
-/** One RX queue polled by a worker. */
+/** What an lcore does with the packets it polls. */
+enum dpp_lcore_role {
+	DPP_ROLE_WORKER, /**< Parses and tracks the packets of its RX queues or ring. */
+	DPP_ROLE_RX,     /**< --dist sw: spreads its RX queues' packets over workers' rings. */
+};
+
+/**
+ * One packet source of an lcore: an RX queue of a port or, for a worker fed
+ * by an RX lcore (--dist sw), the ring that lcore fills.
+ */
 struct dpp_rxq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t ring_size;
 	bool pcap_time; /**< Packets carry net_pcap's record time (us) in the dynfield. */
+	struct dpp_ring *dist_ring; /**< Non-NULL: dequeue mbufs from here, not from the port. */
 	struct dpp_rxq_stats stats;
 };
 
@@ -44,7 +55,11 @@ struct dpp_rxq {
  */
 struct dpp_lcore_ctx {
 	uint16_t lcore_id;
+	uint8_t role; /**< enum dpp_lcore_role */
 	uint16_t nb_rxq;
+	/* RX lcore only: one ring per worker, indexed by flow hash. */
+	uint16_t nb_dist;
+	struct dpp_ring *dist[DPP_MAX_WORKERS];
 	uint16_t burst;
 	volatile bool stop; /**< Main lcore asks the worker to drain and flush. */
 	volatile bool done; /**< Worker has flushed its table and exited. */
@@ -66,6 +81,13 @@ struct dpp_lcore_ctx {
 
 /** The worker loop, launched with rte_eal_remote_launch(). arg is a struct dpp_lcore_ctx. */
 int dpp_worker_main(void *arg);
+
+/**
+ * The RX lcore loop of --dist sw: poll RX queues, hash each packet's flow
+ * symmetrically and hand it to that flow's worker over a ring. A full ring
+ * drops the packet, counted as that ring's enq_drops.
+ */
+int dpp_rx_main(void *arg);
 
 /** Flow sink used by the tracker: copies a record into the export ring. */
 int dpp_worker_export(void *arg, const struct dpp_flow_record *rec);

@@ -75,10 +75,12 @@ struct app {
 	uint16_t port_ids[RTE_MAX_ETHPORTS];
 	struct dpp_lcore_ctx *workers[RTE_MAX_LCORE];
 	uint16_t nb_workers;
+	struct dpp_lcore_ctx *rx; /**< --dist sw: the RX lcore; NULL otherwise. */
 	struct dpp_stats_queue_src queues[RTE_MAX_ETHPORTS * 8];
 	uint16_t nb_queues;
 	struct dpp_stats_lcore_src lcores[RTE_MAX_LCORE];
-	struct dpp_ring *rings[RTE_MAX_LCORE];
+	struct dpp_ring *rings[2 * RTE_MAX_LCORE];
+	uint16_t nb_rings;
 	struct dpp_stats_src src;
 	void *flow_mem[RTE_MAX_LCORE];
 	size_t flow_mem_size;
@@ -156,127 +158,181 @@ static void *flow_mem_alloc(size_t size, int socket)
 	return mem == MAP_FAILED ? NULL : mem;
 }
 
-static void setup_workers(struct app *app)
+static struct dpp_lcore_ctx *new_lcore_ctx(const struct app *app, unsigned int lcore_id,
+					    uint8_t role, int ts_off, int ts_bit)
 {
+	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	struct dpp_lcore_ctx *ctx;
+
+	ctx = rte_zmalloc_socket("dpp_lcore_ctx", sizeof(*ctx), RTE_CACHE_LINE_SIZE, socket);
+	if (ctx == NULL)
+		ctx = rte_zmalloc("dpp_lcore_ctx", sizeof(*ctx), RTE_CACHE_LINE_SIZE);
+	if (ctx == NULL)
+		rte_exit(EXIT_FAILURE, "cannot allocate lcore context\n");
+	ctx->lcore_id = (uint16_t)lcore_id;
+	ctx->role = role;
+	ctx->burst = (uint16_t)app->cfg.burst;
+	ctx->ts_dynfield_offset = ts_off;
+	ctx->ts_dynflag = ts_bit >= 0 ? RTE_BIT64(ts_bit) : 0;
+	ctx->tsc_hz = rte_get_tsc_hz();
+	ctx->tsc_base = rte_rdtsc();
+	ctx->wall_base_ns = wall_now_ns();
+	ctx->linear = rte_malloc_socket("dpp_linear", UINT16_MAX + 1, 0, socket);
+	if (ctx->linear == NULL)
+		ctx->linear = rte_malloc("dpp_linear", UINT16_MAX + 1, 0);
+	if (ctx->linear == NULL)
+		rte_exit(EXIT_FAILURE, "cannot allocate parse buffer\n");
+	return ctx;
+}
+
+/* A worker's flow table and the ring its ended flows leave by. */
+static void attach_flow_table(struct app *app, struct dpp_lcore_ctx *ctx, uint16_t w)
+{
+	int socket = (int)rte_lcore_to_socket_id(ctx->lcore_id);
 	struct dpp_flow_params fp;
-	unsigned int lcore_id;
-	uint16_t w = 0;
-	int ts_off, ts_bit;
+	char name[DPP_RING_NAMESIZE];
 	char err[256];
 	size_t fmem;
-
-	/* net_pcap registers these when it starts; other PMDs may not. */
-	ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
-	ts_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+	void *mem;
 
 	memset(&fp, 0, sizeof(fp));
 	fp.capacity = app->cfg.flow_capacity;
 	fp.idle_timeout_ns = (uint64_t)(app->cfg.idle_timeout_s * 1e9);
 	fp.syn_timeout_ns = (uint64_t)(app->cfg.syn_timeout_s * 1e9);
 	fmem = dpp_flow_table_mem_size(&fp);
-
-	RTE_LCORE_FOREACH_WORKER(lcore_id) {
-		int socket = (int)rte_lcore_to_socket_id(lcore_id);
-		struct dpp_lcore_ctx *ctx;
-		void *mem;
-		char name[DPP_RING_NAMESIZE];
-
-		ctx = rte_zmalloc_socket("dpp_lcore_ctx", sizeof(*ctx), RTE_CACHE_LINE_SIZE,
-					 socket);
-		if (ctx == NULL)
-			ctx = rte_zmalloc("dpp_lcore_ctx", sizeof(*ctx), RTE_CACHE_LINE_SIZE);
-		if (ctx == NULL)
-			rte_exit(EXIT_FAILURE, "cannot allocate lcore context\n");
-		ctx->lcore_id = (uint16_t)lcore_id;
-		ctx->burst = (uint16_t)app->cfg.burst;
-		ctx->ts_dynfield_offset = ts_off;
-		ctx->ts_dynflag = ts_bit >= 0 ? RTE_BIT64(ts_bit) : 0;
-		ctx->tsc_hz = rte_get_tsc_hz();
-		ctx->tsc_base = rte_rdtsc();
-		ctx->wall_base_ns = wall_now_ns();
-
-		mem = flow_mem_alloc(fmem, socket);
-		if (mem == NULL) {
-			snprintf(err, sizeof(err),
-				 "--flow-capacity %u: cannot allocate %zu bytes for lcore %u's "
-				 "flow table: %s",
-				 app->cfg.flow_capacity, fmem, lcore_id, strerror(errno));
-			die_bad_input(err);
-		}
-		app->flow_mem[w] = mem;
-		app->flow_mem_size = fmem;
-		ctx->flows = dpp_flow_table_init(mem, &fp, dpp_worker_export, ctx);
-		if (ctx->flows == NULL)
-			rte_exit(EXIT_FAILURE, "cannot initialise flow table\n");
-
-		snprintf(name, sizeof(name), "flows-w%u", lcore_id);
-		ctx->export_ring = dpp_ring_create(name, app->cfg.export_ring,
-						   sizeof(struct dpp_flow_record), socket);
-		if (ctx->export_ring == NULL)
-			rte_exit(EXIT_FAILURE, "cannot create ring %s: %s\n", name,
-				 rte_strerror(rte_errno));
-		ctx->linear = rte_malloc_socket("dpp_linear", UINT16_MAX + 1, 0, socket);
-		if (ctx->linear == NULL)
-			ctx->linear = rte_malloc("dpp_linear", UINT16_MAX + 1, 0);
-		if (ctx->linear == NULL)
-			rte_exit(EXIT_FAILURE, "cannot allocate parse buffer\n");
-
-		app->rings[w] = ctx->export_ring;
-		app->workers[w++] = ctx;
+	mem = flow_mem_alloc(fmem, socket);
+	if (mem == NULL) {
+		snprintf(err, sizeof(err),
+			 "--flow-capacity %u: cannot allocate %zu bytes for lcore %u's flow table: %s",
+			 app->cfg.flow_capacity, fmem, ctx->lcore_id, strerror(errno));
+		die_bad_input(err);
 	}
-	app->nb_workers = w;
+	app->flow_mem[w] = mem;
+	app->flow_mem_size = fmem;
+	ctx->flows = dpp_flow_table_init(mem, &fp, dpp_worker_export, ctx);
+	if (ctx->flows == NULL)
+		rte_exit(EXIT_FAILURE, "cannot initialise flow table\n");
 
-	/* Spread every (port, queue) over the workers, round robin. */
+	snprintf(name, sizeof(name), "flows-w%u", ctx->lcore_id);
+	ctx->export_ring = dpp_ring_create(name, app->cfg.export_ring,
+					   sizeof(struct dpp_flow_record), socket);
+	if (ctx->export_ring == NULL)
+		rte_exit(EXIT_FAILURE, "cannot create ring %s: %s\n", name,
+			 rte_strerror(rte_errno));
+	app->rings[app->nb_rings++] = ctx->export_ring;
+}
+
+/* Give a port queue to an lcore, and to the stats. */
+static void attach_port_queue(struct app *app, struct dpp_lcore_ctx *ctx,
+			      const struct dpp_port *port, uint16_t q)
+{
+	struct dpp_rxq *rxq;
+	char err[256];
+
+	if (ctx->nb_rxq == DPP_MAX_QUEUES_PER_LCORE || app->nb_queues == RTE_DIM(app->queues)) {
+		snprintf(err, sizeof(err),
+			 "too many rx queues for the lcores given (at most %u per lcore): "
+			 "add lcores with -l or lower --rxq",
+			 DPP_MAX_QUEUES_PER_LCORE);
+		die_bad_input(err);
+	}
+	rxq = &ctx->rxq[ctx->nb_rxq++];
+	rxq->port_id = port->port_id;
+	rxq->queue_id = q;
+	rxq->ring_size = port->ring_size;
+	rxq->pcap_time = port->pcap_time;
+	if (dpp_rxq_stats_init(&rxq->stats, ctx->burst,
+			       (int)rte_lcore_to_socket_id(ctx->lcore_id)) != 0)
+		rte_exit(EXIT_FAILURE, "cannot allocate queue stats\n");
+	rxq->stats.occupancy_supported = dpp_rxq_occupancy_probe(port->port_id, q);
+	if (port->socket_id >= 0 && (int)rte_lcore_to_socket_id(ctx->lcore_id) != port->socket_id)
+		DPP_LOG(WARNING,
+			"lcore %u polls port %u queue %u on another NUMA node "
+			"(lcore socket %u, port socket %d): expect lower rates\n",
+			ctx->lcore_id, port->port_id, q, rte_lcore_to_socket_id(ctx->lcore_id),
+			port->socket_id);
+	app->queues[app->nb_queues++] = (struct dpp_stats_queue_src){
+		.port_id = port->port_id,
+		.queue_id = q,
+		.lcore = ctx->lcore_id,
+		.ring_size = port->ring_size,
+		.rx = &rxq->stats,
+	};
+}
+
+static void setup_lcores(struct app *app)
+{
+	unsigned int lcore_id;
+	int ts_off, ts_bit;
+	bool all_pcap = true;
 	uint16_t next = 0;
 
-	for (uint16_t p = 0; p < app->nb_ports; p++) {
-		struct dpp_port *port = &app->ports[p];
+	/* net_pcap registers these when it starts; other PMDs may not. */
+	ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	ts_bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+	for (uint16_t p = 0; p < app->nb_ports; p++)
+		all_pcap &= app->ports[p].pcap_time;
 
-		for (uint16_t q = 0; q < port->nb_rxq; q++) {
-			struct dpp_lcore_ctx *ctx = app->workers[next % app->nb_workers];
-			struct dpp_rxq *rxq;
+	if (app->cfg.dist_sw && rte_lcore_count() < 3)
+		die_bad_input("--dist sw: needs at least three lcores (main, one RX lcore, and "
+			      "workers), e.g. -l 0-2");
+	if (rte_lcore_count() - 1 > DPP_MAX_WORKERS)
+		die_bad_input("-l: too many lcores for this build");
 
-			if (ctx->nb_rxq == DPP_MAX_QUEUES_PER_LCORE ||
-			    app->nb_queues == RTE_DIM(app->queues)) {
-				snprintf(err, sizeof(err),
-					 "too many rx queues for %u workers (at most %u per worker): "
-					 "add lcores with -l or lower --rxq",
-					 app->nb_workers, DPP_MAX_QUEUES_PER_LCORE);
-				die_bad_input(err);
-			}
-			rxq = &ctx->rxq[ctx->nb_rxq++];
-			rxq->port_id = port->port_id;
-			rxq->queue_id = q;
-			rxq->ring_size = port->ring_size;
-			rxq->pcap_time = port->pcap_time;
-			if (dpp_rxq_stats_init(&rxq->stats, ctx->burst,
-					       (int)rte_lcore_to_socket_id(ctx->lcore_id)) != 0)
-				rte_exit(EXIT_FAILURE, "cannot allocate queue stats\n");
-			rxq->stats.occupancy_supported =
-				dpp_rxq_occupancy_probe(port->port_id, q);
-			if (port->socket_id >= 0 &&
-			    (int)rte_lcore_to_socket_id(ctx->lcore_id) != port->socket_id)
-				DPP_LOG(WARNING,
-					"lcore %u polls port %u queue %u on another NUMA node "
-					"(lcore socket %u, port socket %d): expect lower rates\n",
-					ctx->lcore_id, port->port_id, q,
-					rte_lcore_to_socket_id(ctx->lcore_id), port->socket_id);
-			app->queues[app->nb_queues++] = (struct dpp_stats_queue_src){
-				.port_id = port->port_id,
-				.queue_id = q,
-				.lcore = ctx->lcore_id,
-				.ring_size = port->ring_size,
-				.rx = &rxq->stats,
-			};
-			next++;
+	/* In --dist sw the first lcore after the main one is the RX lcore. */
+	RTE_LCORE_FOREACH_WORKER(lcore_id) {
+		if (app->cfg.dist_sw && app->rx == NULL) {
+			app->rx = new_lcore_ctx(app, lcore_id, DPP_ROLE_RX, ts_off, ts_bit);
+			continue;
 		}
+		struct dpp_lcore_ctx *ctx = new_lcore_ctx(app, lcore_id, DPP_ROLE_WORKER, ts_off,
+							  ts_bit);
+
+		attach_flow_table(app, ctx, app->nb_workers);
+		app->workers[app->nb_workers++] = ctx;
 	}
 
-	/* Stats sources: main lcore first, then the workers. */
+	if (app->rx != NULL) {
+		/* Every port queue on the RX lcore; one ring from it to each worker. */
+		for (uint16_t p = 0; p < app->nb_ports; p++)
+			for (uint16_t q = 0; q < app->ports[p].nb_rxq; q++)
+				attach_port_queue(app, app->rx, &app->ports[p], q);
+		for (uint16_t w = 0; w < app->nb_workers; w++) {
+			struct dpp_lcore_ctx *ctx = app->workers[w];
+			struct dpp_rxq *src = &ctx->rxq[ctx->nb_rxq++];
+			char name[DPP_RING_NAMESIZE];
+
+			snprintf(name, sizeof(name), "dist%u-w%u", app->rx->lcore_id, ctx->lcore_id);
+			app->rx->dist[w] = dpp_ring_create(name, app->cfg.dist_ring,
+							   sizeof(struct rte_mbuf *),
+							   (int)rte_lcore_to_socket_id(ctx->lcore_id));
+			if (app->rx->dist[w] == NULL)
+				rte_exit(EXIT_FAILURE, "cannot create ring %s: %s\n", name,
+					 rte_strerror(rte_errno));
+			app->rings[app->nb_rings++] = app->rx->dist[w];
+			src->dist_ring = app->rx->dist[w];
+			src->queue_id = w;
+			src->pcap_time = all_pcap;
+			if (dpp_rxq_stats_init(&src->stats, ctx->burst, SOCKET_ID_ANY) != 0)
+				rte_exit(EXIT_FAILURE, "cannot allocate ring stats\n");
+		}
+		app->rx->nb_dist = app->nb_workers;
+	} else {
+		/* Spread every (port, queue) over the workers, round robin. */
+		for (uint16_t p = 0; p < app->nb_ports; p++)
+			for (uint16_t q = 0; q < app->ports[p].nb_rxq; q++)
+				attach_port_queue(app, app->workers[next++ % app->nb_workers],
+						  &app->ports[p], q);
+	}
+
+	/* Stats sources: main lcore first, then the RX lcore, then the workers. */
 	uint16_t nl = 0;
 
 	app->lcores[nl++] = (struct dpp_stats_lcore_src){
 		.lcore = (uint16_t)rte_get_main_lcore(), .role = "main"};
+	if (app->rx != NULL)
+		app->lcores[nl++] = (struct dpp_stats_lcore_src){
+			.lcore = app->rx->lcore_id, .role = "rx", .c = &app->rx->counters};
 	for (uint16_t i = 0; i < app->nb_workers; i++)
 		app->lcores[nl++] = (struct dpp_stats_lcore_src){
 			.lcore = app->workers[i]->lcore_id,
@@ -291,7 +347,7 @@ static void setup_workers(struct app *app)
 		.queues = app->queues,
 		.nb_lcores = nl,
 		.lcores = app->lcores,
-		.nb_rings = app->nb_workers,
+		.nb_rings = app->nb_rings,
 		.rings = app->rings,
 	};
 }
@@ -414,7 +470,7 @@ int main(int argc, char **argv)
 	for (uint16_t i = 0; i < app.nb_ports; i++)
 		app.port_ids[i] = app.ports[i].port_id;
 
-	setup_workers(&app);
+	setup_lcores(&app);
 
 	/* Outputs are opened last, so a run that fails to start writes nothing. */
 	app.flows_out = open_output(app.cfg.flows_path, "flows");
@@ -430,6 +486,8 @@ int main(int argc, char **argv)
 
 	for (uint16_t w = 0; w < app.nb_workers; w++)
 		rte_eal_remote_launch(dpp_worker_main, app.workers[w], app.workers[w]->lcore_id);
+	if (app.rx != NULL)
+		rte_eal_remote_launch(dpp_rx_main, app.rx, app.rx->lcore_id);
 
 	start = wall_now();
 	next_stats = start + app.cfg.stats_interval_s;
@@ -464,7 +522,17 @@ int main(int argc, char **argv)
 	}
 	DPP_LOG(INFO, "stopping (%s)\n", why);
 
-	/* Clean stop: workers drain their queues and flush their tables. */
+	/*
+	 * Clean stop: the RX lcore (if any) drains its queues into the
+	 * workers' rings first; then workers drain and flush their tables.
+	 */
+	if (app.rx != NULL) {
+		app.rx->stop = true;
+		while (!__atomic_load_n(&app.rx->done, __ATOMIC_ACQUIRE)) {
+			drain_exports(&app);
+			rte_delay_us_sleep(100);
+		}
+	}
 	for (uint16_t w = 0; w < app.nb_workers; w++)
 		app.workers[w]->stop = true;
 	for (;;) {

@@ -111,7 +111,10 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 	uint64_t burst_ns;
 	uint16_t n;
 
-	n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, ctx->burst);
+	if (q->dist_ring != NULL)
+		n = (uint16_t)dpp_ring_dequeue(q->dist_ring, pkts, ctx->burst);
+	else
+		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, ctx->burst);
 	dpp_rxq_account_poll(&q->stats, n);
 	if (unlikely(q->stats.occupancy_supported && q->stats.polls % DPP_OCCUPANCY_EVERY == 0))
 		dpp_rxq_account_occupancy(&q->stats,
@@ -184,6 +187,89 @@ int dpp_worker_main(void *arg)
 	}
 	ctx->flushing = true;
 	dpp_flow_table_flush(ctx->flows);
+	__atomic_store_n(&ctx->done, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * Which worker a packet goes to in --dist sw: the symmetric flow hash, so
+ * both directions of a flow meet in one worker's table. Packets that are
+ * not trackable TCP go to worker 0, which counts them by reason.
+ */
+static inline uint16_t dist_pick(const struct dpp_lcore_ctx *ctx, struct rte_mbuf *m,
+				 uint8_t *linear)
+{
+	struct dpp_pkt_view view;
+	const uint8_t *data;
+	uint32_t len = m->pkt_len;
+
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	if (likely(m->nb_segs == 1))
+		data = rte_pktmbuf_mtod(m, const uint8_t *);
+	else if ((data = rte_pktmbuf_read(m, 0, len, linear)) == NULL)
+		return 0;
+	if (dpp_tcp_parse(data, (uint16_t)len, &view) != DPP_PARSE_TCP)
+		return 0;
+	return (uint16_t)(dpp_flow_hash_sym(&view) % ctx->nb_dist);
+}
+
+int dpp_rx_main(void *arg)
+{
+	struct dpp_lcore_ctx *ctx = arg;
+	struct rte_mbuf *pkts[DPP_RXQ_MAX_BURST];
+	struct rte_mbuf *out[DPP_MAX_WORKERS][DPP_RXQ_MAX_BURST];
+	uint16_t nb_out[DPP_MAX_WORKERS];
+	uint64_t prev = rte_rdtsc();
+	uint32_t drain_rounds = 0;
+
+	for (;;) {
+		uint32_t got = 0;
+		uint64_t now;
+
+		for (uint16_t i = 0; i < ctx->nb_rxq; i++) {
+			struct dpp_rxq *q = &ctx->rxq[i];
+			uint64_t bytes = 0;
+			uint16_t n;
+
+			n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, ctx->burst);
+			dpp_rxq_account_poll(&q->stats, n);
+			if (unlikely(q->stats.occupancy_supported &&
+				     q->stats.polls % DPP_OCCUPANCY_EVERY == 0))
+				dpp_rxq_account_occupancy(
+					&q->stats, rte_eth_rx_queue_count(q->port_id, q->queue_id));
+			if (n == 0)
+				continue;
+			got += n;
+			memset(nb_out, 0, sizeof(nb_out[0]) * ctx->nb_dist);
+			for (uint16_t k = 0; k < n; k++) {
+				uint16_t w = dist_pick(ctx, pkts[k], ctx->linear);
+
+				bytes += pkts[k]->pkt_len;
+				out[w][nb_out[w]++] = pkts[k];
+			}
+			for (uint16_t w = 0; w < ctx->nb_dist; w++) {
+				unsigned int sent;
+
+				if (nb_out[w] == 0)
+					continue;
+				/* A full ring drops, counted in its enq_drops: never wait. */
+				sent = dpp_ring_enqueue(ctx->dist[w], out[w], nb_out[w]);
+				if (unlikely(sent < nb_out[w]))
+					rte_pktmbuf_free_bulk(&out[w][sent], nb_out[w] - sent);
+			}
+			ctx->counters.packets += n;
+			ctx->counters.bytes += bytes;
+		}
+		now = rte_rdtsc();
+		ctx->counters.cycles_total += now - prev;
+		if (got != 0)
+			ctx->counters.cycles_busy += now - prev;
+		prev = now;
+		/* Stopping: poll until the queues are empty (bounded: a replay never is). */
+		if (ctx->stop && (got == 0 || ++drain_rounds >= 1024))
+			break;
+	}
 	__atomic_store_n(&ctx->done, true, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -244,7 +244,13 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 			w->prev_busy[i] = busy;
 			w->prev_total[i] = total;
 			packets = l->c->packets;
-			dpp_stats_lcore_add(&sum, l->c);
+			/*
+			 * An RX lcore (--dist sw) only hands packets on: the workers
+			 * count them again when they parse them, so parse totals and
+			 * export drops come from the other lcores.
+			 */
+			if (strcmp(l->role, "rx") != 0)
+				dpp_stats_lcore_add(&sum, l->c);
 		}
 		if (l->flows != NULL) {
 			struct dpp_flow_counters fc;
