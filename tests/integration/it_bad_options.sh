@@ -26,6 +26,9 @@ cases=(
 	"--config $TMP/bad_key.ini|no-such-key"
 	"--config $TMP/malformed.ini|malformed"
 	"stray-argument|stray-argument"
+	"--dist rss|--dist"
+	"--dist-ring 1000|--dist-ring"
+	"--export-ring 0|--export-ring"
 )
 for c in "${cases[@]}"; do
 	opts=${c%|*}
@@ -59,6 +62,15 @@ run_probe 60 $(eal_args 1) --vdev "net_pcap0,rx_pcap=$TMP/missing.pcap" -- \
 ((rc == 2)) || fail "missing capture: exit status $rc"
 grep -q "^dpprobe: error: " "$TMP/err" || fail "missing capture: $(cat "$TMP/err")"
 echo "ok: missing capture -> $(grep '^dpprobe' "$TMP/err")"
+
+# --dist sw needs an RX lcore and at least one worker besides the main lcore.
+rc=0
+# shellcheck disable=SC2046
+run_probe 60 $(eal_args 1) --vdev "net_pcap0,rx_pcap=$DEMO_PCAP" -- --dist sw \
+	--flows "$TMP/out_flows.jsonl" >/dev/null 2>"$TMP/err" || rc=$?
+((rc == 2)) && grep -q "^dpprobe: error: --dist sw" "$TMP/err" || fail "--dist sw on 2 lcores: $rc $(cat "$TMP/err")"
+[[ ! -e "$TMP/out_flows.jsonl" ]] || fail "--dist sw: output created"
+echo "ok: --dist sw with one worker lcore -> $(cat "$TMP/err")"
 
 rc=0
 "$DPPROBE" --help >"$TMP/out" 2>&1 || rc=$?
