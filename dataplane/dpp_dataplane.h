@@ -68,6 +68,7 @@ struct dpp_lcore_ctx {
 	struct dpp_ring *export_ring;
 	uint16_t cur_queue; /**< Queue of the packet being tracked (for records). */
 	bool flushing;      /**< At exit: retry the export ring instead of dropping. */
+	bool export_wait;   /**< Input is finite captures only: wait for the exporter, never drop. */
 	uint8_t *linear;    /**< 64 KiB to parse chained (jumbo) mbufs contiguously. */
 	/* Packet-time clock. */
 	int ts_dynfield_offset; /**< -1 if no timestamp dynfield is registered. */

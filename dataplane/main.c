@@ -292,6 +292,13 @@ static void setup_lcores(struct app *app)
 		app->workers[app->nb_workers++] = ctx;
 	}
 
+	bool all_finite = true;
+
+	for (uint16_t p = 0; p < app->nb_ports; p++)
+		all_finite &= app->ports[p].finite;
+	for (uint16_t w = 0; w < app->nb_workers; w++)
+		app->workers[w]->export_wait = all_finite;
+
 	if (app->rx != NULL) {
 		/* Every port queue on the RX lcore; one ring from it to each worker. */
 		for (uint16_t p = 0; p < app->nb_ports; p++)

@@ -27,15 +27,20 @@ int dpp_worker_export(void *arg, const struct dpp_flow_record *rec)
 
 	copy.lcore = ctx->lcore_id;
 	copy.queue = ctx->cur_queue;
-	if (likely(!ctx->flushing)) {
+	/*
+	 * Live input can't wait: a full ring drops the record, counted. When
+	 * every input is a capture file nothing is lost by waiting, and a
+	 * replay must give every record, so the worker waits instead.
+	 */
+	if (likely(!ctx->flushing && !ctx->export_wait)) {
 		if (dpp_ring_enqueue(ctx->export_ring, &copy, 1) == 1)
 			return 0;
 		ctx->counters.export_drops++;
 		return -1;
 	}
 	/*
-	 * At shutdown the main lcore is draining the ring: wait for room
-	 * rather than lose a record, but never forever.
+	 * At shutdown, or reading files, the main lcore is draining the ring:
+	 * wait for room rather than lose a record, but never forever.
 	 */
 	uint64_t deadline = rte_rdtsc() + DPP_FLUSH_WAIT_SEC * ctx->tsc_hz;
 
