@@ -298,6 +298,8 @@ static void setup_lcores(struct app *app)
 		all_finite &= app->ports[p].finite;
 	for (uint16_t w = 0; w < app->nb_workers; w++)
 		app->workers[w]->export_wait = all_finite;
+	if (app->rx != NULL)
+		app->rx->export_wait = all_finite;
 
 	if (app->rx != NULL) {
 		/* Every port queue on the RX lcore; one ring from it to each worker. */
@@ -406,6 +408,17 @@ static bool inputs_exhausted(struct app *app, struct eof_watch *ew)
 		if (rte_eth_stats_get(app->ports[p].port_id, &st) == 0)
 			errors += st.ierrors + st.rx_nombuf;
 	}
+	/*
+	 * net_pcap returns 0 without counting anything when its pool is empty,
+	 * which looks like the end of the file: not the end while packets
+	 * still wait in the RX lcore's rings (they hold mbufs).
+	 */
+	if (app->rx != NULL)
+		for (uint16_t w = 0; w < app->rx->nb_dist; w++)
+			if (dpp_ring_count(app->rx->dist[w]) != 0) {
+				ew->quiet = 0;
+				return false;
+			}
 	for (uint16_t q = 0; q < app->nb_queues; q++) {
 		packets += app->queues[q].rx->packets;
 		polls += app->queues[q].rx->polls;

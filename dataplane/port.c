@@ -162,6 +162,9 @@ static uint32_t pool_size_for_socket(const struct dpp_config *cfg, const struct 
 	if (n == 0)
 		return 0;
 	n += (uint64_t)(nb_workers + 1) * (DPP_MEMPOOL_CACHE + cfg->burst);
+	/* --dist sw: every packet waiting in an RX-to-worker ring holds an mbuf. */
+	if (cfg->dist_sw)
+		n += (uint64_t)nb_workers * cfg->dist_ring;
 	n += 1024;
 	/* Mempools are most efficient at 2^q - 1 elements. */
 	return (uint32_t)(rte_align64pow2(n + 1) - 1);

@@ -258,7 +258,21 @@ int dpp_rx_main(void *arg)
 
 				if (nb_out[w] == 0)
 					continue;
-				/* A full ring drops, counted in its enq_drops: never wait. */
+				/*
+				 * Live input: a full ring drops, counted in its enq_drops,
+				 * never wait. Capture files only: wait for the worker.
+				 */
+				if (ctx->export_wait) {
+					sent = 0;
+					while (sent < nb_out[w]) {
+						sent += dpp_ring_try_enqueue(ctx->dist[w],
+									     &out[w][sent],
+									     nb_out[w] - sent);
+						if (sent < nb_out[w])
+							rte_pause();
+					}
+					continue;
+				}
 				sent = dpp_ring_enqueue(ctx->dist[w], out[w], nb_out[w]);
 				if (unlikely(sent < nb_out[w]))
 					rte_pktmbuf_free_bulk(&out[w][sent], nb_out[w] - sent);
