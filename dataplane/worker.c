@@ -76,29 +76,36 @@ static inline uint64_t packet_ns(const struct dpp_lcore_ctx *ctx, const struct d
 	return burst_ns;
 }
 
+/*
+ * The frame as contiguous bytes, at most 64 KiB: chained mbufs (jumbo
+ * frames) are copied into `linear`. NULL if the chain can't be read.
+ */
+static inline const uint8_t *frame_bytes(struct rte_mbuf *m, uint8_t *linear, uint16_t *len)
+{
+	uint32_t n = m->pkt_len;
+
+	if (n > UINT16_MAX)
+		n = UINT16_MAX;
+	*len = (uint16_t)n;
+	if (likely(m->nb_segs == 1))
+		return rte_pktmbuf_mtod(m, const uint8_t *);
+	return rte_pktmbuf_read(m, 0, n, linear);
+}
+
 static inline void track_one(struct dpp_lcore_ctx *ctx, struct rte_mbuf *m, uint64_t ts_ns,
 			     uint8_t *linear)
 {
 	struct dpp_pkt_view view;
 	const uint8_t *data;
-	uint32_t len = m->pkt_len;
+	uint16_t len;
 	int rc;
 
-	if (likely(m->nb_segs == 1)) {
-		data = rte_pktmbuf_mtod(m, const uint8_t *);
-	} else {
-		/* Chained mbufs (jumbo frames): parse a contiguous copy. */
-		if (len > UINT16_MAX)
-			len = UINT16_MAX;
-		data = rte_pktmbuf_read(m, 0, len, linear);
-		if (data == NULL) {
-			ctx->counters.parse[DPP_PARSE_MALFORMED_eth_truncated]++;
-			return;
-		}
+	data = frame_bytes(m, linear, &len);
+	if (unlikely(data == NULL)) {
+		ctx->counters.parse[DPP_PARSE_MALFORMED_eth_truncated]++;
+		return;
 	}
-	if (len > UINT16_MAX)
-		len = UINT16_MAX;
-	rc = dpp_tcp_parse(data, (uint16_t)len, &view);
+	rc = dpp_tcp_parse(data, len, &view);
 	if (unlikely(rc != DPP_PARSE_TCP)) {
 		ctx->counters.parse[rc]++;
 		return;
@@ -109,6 +116,26 @@ static inline void track_one(struct dpp_lcore_ctx *ctx, struct rte_mbuf *m, uint
 	dpp_flow_table_packet(ctx->flows, &view, ts_ns);
 }
 
+/*
+ * One poll of a packet source (an RX queue, or the ring an RX lcore fills)
+ * with its fill accounting; occupancy is sampled every DPP_OCCUPANCY_EVERY
+ * polls where the PMD supports it.
+ */
+static inline uint16_t rxq_poll(struct dpp_rxq *q, struct rte_mbuf **pkts, uint16_t burst)
+{
+	uint16_t n;
+
+	if (q->dist_ring != NULL)
+		n = (uint16_t)dpp_ring_dequeue(q->dist_ring, pkts, burst);
+	else
+		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, burst);
+	dpp_rxq_account_poll(&q->stats, n);
+	if (unlikely(q->stats.occupancy_supported && q->stats.polls % DPP_OCCUPANCY_EVERY == 0))
+		dpp_rxq_account_occupancy(&q->stats,
+					  rte_eth_rx_queue_count(q->port_id, q->queue_id));
+	return n;
+}
+
 static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 				  struct rte_mbuf **pkts, uint8_t *linear)
 {
@@ -116,14 +143,7 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 	uint64_t burst_ns;
 	uint16_t n;
 
-	if (q->dist_ring != NULL)
-		n = (uint16_t)dpp_ring_dequeue(q->dist_ring, pkts, ctx->burst);
-	else
-		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, ctx->burst);
-	dpp_rxq_account_poll(&q->stats, n);
-	if (unlikely(q->stats.occupancy_supported && q->stats.polls % DPP_OCCUPANCY_EVERY == 0))
-		dpp_rxq_account_occupancy(&q->stats,
-					  rte_eth_rx_queue_count(q->port_id, q->queue_id));
+	n = rxq_poll(q, pkts, ctx->burst);
 	if (n == 0)
 		return 0;
 
@@ -206,15 +226,10 @@ static inline uint16_t dist_pick(const struct dpp_lcore_ctx *ctx, struct rte_mbu
 {
 	struct dpp_pkt_view view;
 	const uint8_t *data;
-	uint32_t len = m->pkt_len;
+	uint16_t len;
 
-	if (len > UINT16_MAX)
-		len = UINT16_MAX;
-	if (likely(m->nb_segs == 1))
-		data = rte_pktmbuf_mtod(m, const uint8_t *);
-	else if ((data = rte_pktmbuf_read(m, 0, len, linear)) == NULL)
-		return 0;
-	if (dpp_tcp_parse(data, (uint16_t)len, &view) != DPP_PARSE_TCP)
+	data = frame_bytes(m, linear, &len);
+	if (data == NULL || dpp_tcp_parse(data, len, &view) != DPP_PARSE_TCP)
 		return 0;
 	return (uint16_t)(dpp_flow_hash_sym(&view) % ctx->nb_dist);
 }
@@ -237,12 +252,7 @@ int dpp_rx_main(void *arg)
 			uint64_t bytes = 0;
 			uint16_t n;
 
-			n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, ctx->burst);
-			dpp_rxq_account_poll(&q->stats, n);
-			if (unlikely(q->stats.occupancy_supported &&
-				     q->stats.polls % DPP_OCCUPANCY_EVERY == 0))
-				dpp_rxq_account_occupancy(
-					&q->stats, rte_eth_rx_queue_count(q->port_id, q->queue_id));
+			n = rxq_poll(q, pkts, ctx->burst);
 			if (n == 0)
 				continue;
 			got += n;
