@@ -92,10 +92,13 @@ static inline const uint8_t *frame_bytes(struct rte_mbuf *m, uint8_t *linear, ui
 	return rte_pktmbuf_read(m, 0, n, linear);
 }
 
-static inline void track_one(struct dpp_lcore_ctx *ctx, struct rte_mbuf *m, uint64_t ts_ns,
-			     uint8_t *linear)
+/*
+ * Parse m into *view; false (counted by reason) when it is not a segment
+ * the tracker takes.
+ */
+static inline bool parse_one(struct dpp_lcore_ctx *ctx, struct rte_mbuf *m,
+			     struct dpp_pkt_view *view, uint8_t *linear)
 {
-	struct dpp_pkt_view view;
 	const uint8_t *data;
 	uint16_t len;
 	int rc;
@@ -103,17 +106,14 @@ static inline void track_one(struct dpp_lcore_ctx *ctx, struct rte_mbuf *m, uint
 	data = frame_bytes(m, linear, &len);
 	if (unlikely(data == NULL)) {
 		ctx->counters.parse[DPP_PARSE_MALFORMED_eth_truncated]++;
-		return;
+		return false;
 	}
-	rc = dpp_tcp_parse(data, len, &view);
+	rc = dpp_tcp_parse(data, len, view);
 	if (unlikely(rc != DPP_PARSE_TCP)) {
 		ctx->counters.parse[rc]++;
-		return;
+		return false;
 	}
-	ctx->counters.tcp++;
-	if (ts_ns > ctx->last_pkt_ns)
-		ctx->last_pkt_ns = ts_ns;
-	dpp_flow_table_packet(ctx->flows, &view, ts_ns);
+	return true;
 }
 
 /*
@@ -139,6 +139,8 @@ static inline uint16_t rxq_poll(struct dpp_rxq *q, struct rte_mbuf **pkts, uint1
 static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 				  struct rte_mbuf **pkts, uint8_t *linear)
 {
+	struct dpp_pkt_view views[DPP_FLOW_BURST_MAX];
+	uint64_t ts_ns[DPP_FLOW_BURST_MAX];
 	uint64_t bytes = 0;
 	uint64_t burst_ns;
 	uint16_t n;
@@ -151,11 +153,25 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 	ctx->cur_queue = q->queue_id;
 	for (uint16_t i = 0; i < n && i < DPP_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (uint16_t i = 0; i < n; i++) {
-		if (i + DPP_PREFETCH_AHEAD < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DPP_PREFETCH_AHEAD], void *));
-		bytes += pkts[i]->pkt_len;
-		track_one(ctx, pkts[i], packet_ns(ctx, q, pkts[i], burst_ns), linear);
+	/* Parse a chunk, then hand it to the table at once (it prefetches across it). */
+	for (uint16_t i = 0; i < n;) {
+		uint16_t nb_tcp = 0;
+
+		for (; i < n && nb_tcp < DPP_FLOW_BURST_MAX; i++) {
+			uint64_t ts;
+
+			if (i + DPP_PREFETCH_AHEAD < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DPP_PREFETCH_AHEAD], void *));
+			bytes += pkts[i]->pkt_len;
+			if (!parse_one(ctx, pkts[i], &views[nb_tcp], linear))
+				continue;
+			ts = packet_ns(ctx, q, pkts[i], burst_ns);
+			if (ts > ctx->last_pkt_ns)
+				ctx->last_pkt_ns = ts;
+			ts_ns[nb_tcp++] = ts;
+		}
+		ctx->counters.tcp += nb_tcp;
+		dpp_flow_table_burst(ctx->flows, views, ts_ns, nb_tcp);
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
 

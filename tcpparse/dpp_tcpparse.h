@@ -235,6 +235,17 @@ struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_para
 void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
 			   uint64_t ts_ns);
 
+/** Largest burst dpp_flow_table_burst() prefetches at once (longer ones are split). */
+#define DPP_FLOW_BURST_MAX 64
+
+/**
+ * The same as dpp_flow_table_packet() on v[0..n-1] with times ts_ns[0..n-1],
+ * in that order, with the table's memory accesses for the whole burst
+ * issued ahead (hash, bucket prefetch, flow prefetch, then tracking).
+ */
+void dpp_flow_table_burst(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
+			  const uint64_t *ts_ns, uint16_t n);
+
 /**
  * Advance packet time to now_ns without a packet: ends flows whose idle or
  * SYN timeout has passed. Cheap when nothing is due.

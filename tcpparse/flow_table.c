@@ -51,6 +51,9 @@
  */
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "flow_priv.h"
 
@@ -160,6 +163,26 @@ static inline bool key_match(const struct dpp_flow *f, const struct dpp_pkt_view
 	return false;
 }
 
+/*
+ * Slots of bk whose signature is sig, as bit 2*i for slot i: one SSE2
+ * compare of all eight 16-bit signatures (as rte_hash does), or a loop.
+ */
+static inline uint32_t sig_matches(const struct dpp_flow_bucket *bk, uint16_t sig)
+{
+#ifdef __SSE2__
+	const __m128i sigs = _mm_load_si128((const __m128i *)bk->sig);
+	uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi16(sigs, _mm_set1_epi16((short)sig)));
+
+	return m & 0x5555u;
+#else
+	uint32_t m = 0;
+
+	for (int i = 0; i < BUCKET_SLOTS; i++)
+		m |= (uint32_t)(bk->sig[i] == sig) << (2 * i);
+	return m;
+#endif
+}
+
 static uint32_t lookup(const struct dpp_flow_table *t, const struct dpp_pkt_view *v, uint64_t h,
 		       int *dir)
 {
@@ -169,10 +192,11 @@ static uint32_t lookup(const struct dpp_flow_table *t, const struct dpp_pkt_view
 	for (;;) {
 		const struct dpp_flow_bucket *bk = &t->buckets[b];
 
-		for (int i = 0; i < BUCKET_SLOTS; i++) {
-			if (bk->sig[i] == sig && bk->idx[i] &&
-			    key_match(flow_at(t, bk->idx[i]), v, dir))
-				return bk->idx[i];
+		for (uint32_t m = sig_matches(bk, sig); m != 0; m &= m - 1) {
+			const uint32_t idx = bk->idx[__builtin_ctz(m) >> 1];
+
+			if (idx && key_match(flow_at(t, idx), v, dir))
+				return idx;
 		}
 		if (bk->overflow == 0)
 			return 0;
@@ -387,9 +411,10 @@ struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_para
 	return t;
 }
 
-void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *v, uint64_t ts_ns)
+/* One packet whose flow hash h is known (see dpp_flow_table_packet()). */
+static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
+				 uint64_t ts_ns, uint64_t h)
 {
-	const uint64_t h = flow_hash64(v);
 	struct dpp_flow *f;
 	uint32_t idx;
 	int dir = 0;
@@ -437,6 +462,52 @@ void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *
 	f->state = (uint8_t)dpp_tcp_track(f, v, dir, ts_ns, &t->cnt);
 	f->active_ns = t->now_ns;
 	list_append(t, idx);
+}
+
+void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *v, uint64_t ts_ns)
+{
+	packet_hashed(t, v, ts_ns, flow_hash64(v));
+}
+
+static inline void prefetch_flow(const struct dpp_flow *f)
+{
+	for (size_t off = 0; off < sizeof(*f); off += 64)
+		__builtin_prefetch((const uint8_t *)f + off, 1, 3);
+}
+
+/*
+ * A burst in three passes, so that its memory accesses overlap instead of
+ * each packet waiting for its own: hash every packet and prefetch its home
+ * bucket; then, with the buckets arriving, prefetch the flow each signature
+ * points to; then track the packets in order (lookups now hit the cache).
+ * Tracking stays strictly in order: packets of one flow in one burst, and
+ * flows created or ended by earlier packets, behave as packet by packet.
+ */
+void dpp_flow_table_burst(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
+			  const uint64_t *ts_ns, uint16_t n)
+{
+	uint64_t h[DPP_FLOW_BURST_MAX];
+
+	while (n > DPP_FLOW_BURST_MAX) {
+		dpp_flow_table_burst(t, v, ts_ns, DPP_FLOW_BURST_MAX);
+		v += DPP_FLOW_BURST_MAX;
+		ts_ns += DPP_FLOW_BURST_MAX;
+		n -= DPP_FLOW_BURST_MAX;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		h[i] = flow_hash64(&v[i]);
+		__builtin_prefetch(&t->buckets[(uint32_t)(h[i] >> 32) & t->bucket_mask], 0, 3);
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		const struct dpp_flow_bucket *bk =
+			&t->buckets[(uint32_t)(h[i] >> 32) & t->bucket_mask];
+		const uint32_t m = sig_matches(bk, (uint16_t)(h[i] >> 16));
+
+		if (m != 0 && bk->idx[__builtin_ctz(m) >> 1] != 0)
+			prefetch_flow(flow_at(t, bk->idx[__builtin_ctz(m) >> 1]));
+	}
+	for (uint16_t i = 0; i < n; i++)
+		packet_hashed(t, &v[i], ts_ns[i], h[i]);
 }
 
 void dpp_flow_table_expire(struct dpp_flow_table *t, uint64_t now_ns)
