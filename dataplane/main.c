@@ -83,7 +83,8 @@ struct app {
 	uint16_t nb_rings;
 	struct dpp_stats_src src;
 	void *flow_mem[RTE_MAX_LCORE];
-	size_t flow_mem_size;
+	size_t flow_mem_size;	 /**< Mapped per worker (2 MiB multiple). */
+	size_t flow_table_bytes; /**< Used by each worker's table. */
 	FILE *flows_out;
 	FILE *stats_out;
 	uint64_t flow_records;
@@ -139,23 +140,67 @@ static int split_args(int argc, char **argv, int *eal_argc, char ***probe_argv, 
 	return 0;
 }
 
+#define DPP_HUGE_2M ((size_t)2 << 20)
+
 /*
  * Flow tables are large (capacity x flow state) and live for the whole
  * run, so they come from the kernel rather than the EAL heap: anonymous
- * pages bound to the worker's NUMA node (libnuma), zero-filled on first
- * touch, and no need to size EAL's -m for them.
+ * memory bound to the worker's NUMA node (libnuma), zero-filled on first
+ * touch, with no need to size EAL's -m for them. It is 2 MiB aligned and
+ * marked MADV_HUGEPAGE: lookups land at random over hundreds of MB, and
+ * transparent huge pages keep most of them from missing the TLB as well.
+ * The hugetlbfs pool is left to EAL (mempools, rings), which is sized for it.
  */
-static void *flow_mem_alloc(size_t size, int socket)
+static void *flow_mem_alloc(size_t size, int socket, size_t *mapped)
 {
-	void *mem;
+	const size_t len = RTE_ALIGN_CEIL(size, DPP_HUGE_2M);
+	uint8_t *raw, *mem;
 
-	if (numa_available() >= 0 && socket >= 0) {
-		mem = numa_alloc_onnode(size, socket);
-		if (mem != NULL)
-			return mem;
+	raw = mmap(NULL, len + DPP_HUGE_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	mem = RTE_PTR_ALIGN_CEIL(raw, DPP_HUGE_2M);
+	if (mem > raw)
+		munmap(raw, (size_t)(mem - raw));
+	if (raw + len + DPP_HUGE_2M > mem + len)
+		munmap(mem + len, (size_t)(raw + len + DPP_HUGE_2M - (mem + len)));
+	(void)madvise(mem, len, MADV_HUGEPAGE); /* best effort: THP may be off */
+	if (numa_available() >= 0 && socket >= 0)
+		numa_tonode_memory(mem, len, socket);
+	*mapped = len;
+	return mem;
+}
+
+/*
+ * Bytes of the flow tables that the kernel backs with huge pages, from
+ * /proc/self/smaps (AnonHugePages of the mappings that hold them). The
+ * tables are fully touched at init, so this is read once, after it.
+ */
+static uint64_t flow_mem_huge_bytes(void *const *mem, uint16_t n, size_t len)
+{
+	char line[256];
+	bool ours = false;
+	uint64_t kb_total = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		uintptr_t lo, hi;
+		uint64_t kb;
+
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2) {
+			ours = false;
+			for (uint16_t i = 0; i < n; i++)
+				if (lo < (uintptr_t)mem[i] + len && (uintptr_t)mem[i] < hi)
+					ours = true;
+		} else if (ours && sscanf(line, "AnonHugePages: %" SCNu64 " kB", &kb) == 1) {
+			kb_total += kb;
+		}
 	}
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return mem == MAP_FAILED ? NULL : mem;
+	fclose(f);
+	return kb_total * 1024;
 }
 
 static struct dpp_lcore_ctx *new_lcore_ctx(const struct app *app, unsigned int lcore_id,
@@ -200,7 +245,7 @@ static void attach_flow_table(struct app *app, struct dpp_lcore_ctx *ctx, uint16
 	fp.idle_timeout_ns = (uint64_t)(app->cfg.idle_timeout_s * 1e9);
 	fp.syn_timeout_ns = (uint64_t)(app->cfg.syn_timeout_s * 1e9);
 	fmem = dpp_flow_table_mem_size(&fp);
-	mem = flow_mem_alloc(fmem, socket);
+	mem = flow_mem_alloc(fmem, socket, &app->flow_mem_size);
 	if (mem == NULL) {
 		snprintf(err, sizeof(err),
 			 "--flow-capacity %u: cannot allocate %zu bytes for lcore %u's flow table: %s",
@@ -208,7 +253,7 @@ static void attach_flow_table(struct app *app, struct dpp_lcore_ctx *ctx, uint16
 		die_bad_input(err);
 	}
 	app->flow_mem[w] = mem;
-	app->flow_mem_size = fmem;
+	app->flow_table_bytes = fmem;
 	ctx->flows = dpp_flow_table_init(mem, &fp, dpp_worker_export, ctx);
 	if (ctx->flows == NULL)
 		rte_exit(EXIT_FAILURE, "cannot initialise flow table\n");
@@ -358,6 +403,14 @@ static void setup_lcores(struct app *app)
 		.lcores = app->lcores,
 		.nb_rings = app->nb_rings,
 		.rings = app->rings,
+		.tables = {
+			.count = app->nb_workers,
+			.capacity = app->cfg.flow_capacity,
+			.flow_state_bytes = dpp_flow_state_size(),
+			.bytes = (uint64_t)app->flow_table_bytes * app->nb_workers,
+			.huge_bytes = flow_mem_huge_bytes(app->flow_mem, app->nb_workers,
+							  app->flow_mem_size),
+		},
 	};
 }
 

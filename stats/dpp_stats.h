@@ -68,6 +68,14 @@ struct dpp_stats_src {
 	const struct dpp_stats_lcore_src *lcores;
 	uint16_t nb_rings;
 	struct dpp_ring *const *rings;
+	/** The workers' flow tables (one per worker, all the same size). */
+	struct {
+		uint16_t count;
+		uint32_t capacity;	   /**< Flows per table. */
+		uint32_t flow_state_bytes; /**< sizeof the state of one flow. */
+		uint64_t bytes;		   /**< All tables: state, buckets, header. */
+		uint64_t huge_bytes;	   /**< Of those, backed by huge pages. */
+	} tables;
 };
 
 struct dpp_stats_writer;

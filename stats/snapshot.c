@@ -282,6 +282,14 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 		active, flows.created, flows.ended, flows.evicted, flows.table_full_drops,
 		sum.export_drops);
 	fprintf(f,
+		",\"flow_tables\":{\"count\":%u,\"capacity\":%u,\"flow_state_bytes\":%u"
+		",\"bytes_per_flow\":%.1f,\"bytes\":%" PRIu64 ",\"huge_bytes\":%" PRIu64 "}",
+		src->tables.count, src->tables.capacity, src->tables.flow_state_bytes,
+		src->tables.count && src->tables.capacity
+			? (double)src->tables.bytes / ((double)src->tables.count * src->tables.capacity)
+			: 0.0,
+		src->tables.bytes, src->tables.huge_bytes);
+	fprintf(f,
 		",\"tcp\":{\"syn\":%" PRIu64 ",\"synack\":%" PRIu64 ",\"rst\":%" PRIu64
 		",\"retrans\":%" PRIu64 ",\"zero_window\":%" PRIu64 ",\"refused\":%" PRIu64
 		",\"syn_timeout\":%" PRIu64 ",\"reset\":%" PRIu64 ",\"completed\":%" PRIu64 "}",

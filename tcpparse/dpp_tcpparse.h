@@ -214,6 +214,9 @@ typedef int (*dpp_flow_sink_fn)(void *arg, const struct dpp_flow_record *rec);
 
 struct dpp_flow_table;
 
+/** Bytes of the state of one flow (the table adds its index: see mem_size). */
+size_t dpp_flow_state_size(void);
+
 /** Bytes of memory dpp_flow_table_init() needs for these params. */
 size_t dpp_flow_table_mem_size(const struct dpp_flow_params *params);
 

@@ -373,6 +373,11 @@ static bool params_valid(const struct dpp_flow_params *p)
 	return p != NULL && p->capacity > 0 && p->capacity <= (1U << 30);
 }
 
+size_t dpp_flow_state_size(void)
+{
+	return sizeof(struct dpp_flow);
+}
+
 size_t dpp_flow_table_mem_size(const struct dpp_flow_params *params)
 {
 	if (!params_valid(params))

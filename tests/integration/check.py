@@ -94,6 +94,18 @@ def main():
         if len(flows) != fl["created"] - fl["export_drops"]:
             fail(f"{len(flows)} flow records written, expected created {fl['created']}"
                  f" - export_drops {fl['export_drops']}")
+        # One table per worker; its memory covers at least the flow state.
+        ft = s["flow_tables"]
+        workers = sum(1 for lc in s["lcores"] if lc["role"] == "worker")
+        if ft["count"] != workers:
+            fail(f"flow_tables.count {ft['count']} != {workers} workers")
+        if not ft["flow_state_bytes"] <= ft["bytes_per_flow"] or ft["capacity"] <= 0:
+            fail(f"flow_tables inconsistent: {ft}")
+        flows_cap = ft["count"] * ft["capacity"]
+        if abs(ft["bytes"] - ft["bytes_per_flow"] * flows_cap) > 0.05 * flows_cap + 1:
+            fail(f"flow_tables.bytes {ft['bytes']} != bytes_per_flow x count x capacity")
+        if not 0 <= ft["huge_bytes"] <= ft["bytes"] + (2 << 20) * ft["count"]:
+            fail(f"flow_tables.huge_bytes {ft['huge_bytes']} out of range")
         print(f"conservation ok: {len(flows)} records")
     elif cmd == "same-flows":
         def canon(path):
