@@ -5,6 +5,7 @@
  * 64 bytes captured, no FCS), timestamps one microsecond apart.
  *
  *   gen conn FLOWS ROUNDS OUT.pcap
+ *   gen open FLOWS OUT.pcap
  *   gen synflood FLOWS FLOOD_PER_PACKET SEED OUT.pcap
  *
  * conn: FLOWS connections open at once, in ROUNDS rounds. Each round opens
@@ -13,6 +14,11 @@
  * server's answer (10 bytes) on every flow, then closes every flow (FIN,
  * FIN, last ACK): 8 frames per flow per round, and all FLOWS flows are
  * established at the same time. Each round uses new client ports.
+ *
+ * open: only the handshakes of the conn pattern (3 frames per flow), so
+ * that FLOWS established flows fit in memory as a replayed capture at 10M
+ * flows; replayed in a loop, the later passes are SYN retransmissions and
+ * duplicate segments of flows that stay open.
  *
  * synflood: the conn pattern (one round) with FLOOD_PER_PACKET spoofed
  * SYNs, from random addresses and ports to the server, after every frame
@@ -23,6 +29,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,8 +181,22 @@ static void client_of(uint64_t i, uint64_t flows, uint32_t r, uint32_t *ip, uint
 	*port = (uint16_t)(1024 + r * ports_per_round + i / CLIENTS);
 }
 
-#define EACH_FLOW(body)                                                                            \
-	for (uint64_t i = 0; i < flows; i++) {                                                     \
+/*
+ * Each phase visits the flows in its own order, k -> (k * M + C) mod flows
+ * with M a prime that does not divide flows (flows = 2^a 5^b here): packets
+ * in a row belong to unrelated flows, as on a real link, and neither the
+ * flow state nor the table's aging lists are walked in memory order.
+ */
+static const uint64_t phase_mul[] = {2654435761u, 2246822519u, 3266489917u, 668265263u};
+
+static inline uint64_t visit(uint64_t k, uint64_t flows, unsigned phase)
+{
+	return (k * (phase_mul[phase] % flows ? phase_mul[phase] % flows : 1) + phase * 7919) %
+	       flows;
+}
+
+#define EACH_FLOW(phase, body)                                                                     \
+	for (uint64_t k = 0, i; k < flows && (i = visit(k, flows, phase), 1); k++) {               \
 		uint32_t cip, cs = mix32(i * 2 + 1 + ((uint64_t)r << 40)),                         \
 			      ss = mix32(i * 2 + 2 + ((uint64_t)r << 40));                         \
 		uint16_t cport;                                                                    \
@@ -194,14 +215,18 @@ static void client_of(uint64_t i, uint64_t flows, uint32_t r, uint32_t *ip, uint
 		flood();                                                                           \
 	} while (0)
 
+static bool open_only;
+
 static void conn_rounds(uint64_t flows, uint32_t rounds)
 {
 	for (uint32_t r = 0; r < rounds; r++) {
-		EACH_FLOW(C2S(cs, 0, F_SYN, 0); S2C(ss, cs + 1, F_SYN | F_ACK, 0);
+		EACH_FLOW(0, C2S(cs, 0, F_SYN, 0); S2C(ss, cs + 1, F_SYN | F_ACK, 0);
 			  C2S(cs + 1, ss + 1, F_ACK, 0);)
-		EACH_FLOW(C2S(cs + 1, ss + 1, F_PSH | F_ACK, 10);)
-		EACH_FLOW(S2C(ss + 1, cs + 11, F_PSH | F_ACK, 10);)
-		EACH_FLOW(C2S(cs + 11, ss + 11, F_FIN | F_ACK, 0);
+		if (open_only)
+			continue;
+		EACH_FLOW(1, C2S(cs + 1, ss + 1, F_PSH | F_ACK, 10);)
+		EACH_FLOW(2, S2C(ss + 1, cs + 11, F_PSH | F_ACK, 10);)
+		EACH_FLOW(3, C2S(cs + 11, ss + 11, F_FIN | F_ACK, 0);
 			  S2C(ss + 11, cs + 12, F_FIN | F_ACK, 0);
 			  C2S(cs + 12, ss + 12, F_ACK, 0);)
 	}
@@ -233,6 +258,10 @@ int main(int argc, char **argv)
 		flows = parse_u64(argv[2], "FLOWS");
 		rounds = (uint32_t)parse_u64(argv[3], "ROUNDS");
 		path = argv[4];
+	} else if (argc == 4 && !strcmp(argv[1], "open")) {
+		flows = parse_u64(argv[2], "FLOWS");
+		open_only = true;
+		path = argv[3];
 	} else if (argc == 6 && !strcmp(argv[1], "synflood")) {
 		flows = parse_u64(argv[2], "FLOWS");
 		flood_per_packet = (uint32_t)parse_u64(argv[3], "FLOOD_PER_PACKET");
@@ -242,6 +271,7 @@ int main(int argc, char **argv)
 		path = argv[5];
 	} else {
 		fprintf(stderr, "usage: gen conn FLOWS ROUNDS OUT.pcap\n"
+				"       gen open FLOWS OUT.pcap\n"
 				"       gen synflood FLOWS FLOOD_PER_PACKET SEED OUT.pcap\n");
 		return 2;
 	}
