@@ -27,8 +27,8 @@
  * so the list head is always the next flow to time out.
  */
 enum dpp_flow_state {
-	DPP_FLOW_HALF_OPEN = 0, /**< SYN sent, nothing yet from the other side. */
-	DPP_FLOW_OPEN = 1,	/**< Answered, established or midstream. */
+	DPP_FLOW_HALF_OPEN = 0, /**< Handshake not over: SYN, maybe SYN-ACK, no final ACK yet. */
+	DPP_FLOW_OPEN = 1,	/**< Established or midstream. */
 	DPP_FLOW_CLOSED = 2,	/**< FIN from both sides or an RST: lingering. */
 	DPP_FLOW_STATE_MAX,
 };

@@ -25,7 +25,10 @@
  * factor used (<= 50 %) a lookup reads one bucket line and one flow.
  *
  * Aging, in packet time. Each flow is on one of three LRU lists by state:
- * half-open (timeout params.syn_timeout_ns, ends as "syn_timeout"), open
+ * half-open, from its SYN (or SYN-ACK) until the handshake is over: the
+ * SYN sender's ACK after a SYN-ACK, or anything but a SYN-ACK from the
+ * other side (timeout params.syn_timeout_ns, ends as "syn_timeout", or
+ * "idle" if a SYN-ACK answered it), open
  * (params.idle_timeout_ns, ends as "idle") and closed (DPP_FLOW_LINGER_NS,
  * ends with "fin" or "rst"). A packet moves its flow to the tail of its
  * list, so each list is ordered by last activity and only list heads are
@@ -39,13 +42,14 @@
  *  1. Half-open budget: at most max(1, capacity / 4) flows may be
  *     half-open. A new SYN flow over the budget first ends the oldest
  *     half-open flow ("evicted"). A SYN flood therefore cycles through this
- *     budget and never pushes out established flows.
+ *     budget and never pushes out established flows, also when the server
+ *     answers the spoofed SYNs: a SYN-ACK does not end the handshake.
  *  2. If no entry is free: the oldest half-open flow is evicted; if there is
  *     none, the oldest closed (lingering) flow (its record keeps end_reason
  *     "fin"/"rst": it had already ended, it only lingers less); if there is
  *     none and the new flow is not half-open, the least recently seen open
  *     flow ("evicted").
- *  3. Otherwise (a SYN, and every entry holds an open flow) the packet is
+ *  3. Otherwise (a SYN or SYN-ACK, and every entry holds an open flow) the packet is
  *     not tracked and counts as table_full_drops.
  * Every eviction counts in counters.evicted.
  */
@@ -312,12 +316,22 @@ static void flow_end(struct dpp_flow_table *t, uint32_t idx, int reason)
 	t->cnt.ended++;
 }
 
-/* Reason a flow ends with when it times out in its current list. */
-static const uint8_t timeout_reason[DPP_FLOW_STATE_MAX] = {
-	[DPP_FLOW_HALF_OPEN] = DPP_END_SYN_TIMEOUT,
-	[DPP_FLOW_OPEN] = DPP_END_IDLE,
-	[DPP_FLOW_CLOSED] = DPP_END_FIN, /* replaced by fin/rst from the flow */
-};
+/*
+ * Reason a flow ends with when it times out in its current list, or when
+ * a new stream replaces it: a half-open flow that a SYN-ACK answered was
+ * answered, so it goes as idle; closed ones keep fin/rst (set by the record).
+ */
+static int timeout_reason(const struct dpp_flow *f)
+{
+	switch (f->state) {
+	case DPP_FLOW_HALF_OPEN:
+		return f->synack ? DPP_END_IDLE : DPP_END_SYN_TIMEOUT;
+	case DPP_FLOW_CLOSED:
+		return DPP_END_FIN;
+	default:
+		return DPP_END_IDLE;
+	}
+}
 
 static void expire_due(struct dpp_flow_table *t)
 {
@@ -328,7 +342,7 @@ static void expire_due(struct dpp_flow_table *t)
 		if (timeout == 0)
 			continue;
 		while (l->head && t->now_ns - flow_at(t, l->head)->active_ns >= timeout)
-			flow_end(t, l->head, timeout_reason[s]);
+			flow_end(t, l->head, timeout_reason(flow_at(t, l->head)));
 	}
 }
 
@@ -437,9 +451,7 @@ static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_
 		 * never closed was abandoned: it ends as a half-open one would
 		 * time out, or as idle.
 		 */
-		f = flow_at(t, idx);
-		flow_end(t, idx,
-			 f->state == DPP_FLOW_HALF_OPEN ? DPP_END_SYN_TIMEOUT : DPP_END_IDLE);
+		flow_end(t, idx, timeout_reason(flow_at(t, idx)));
 		idx = 0;
 	}
 	if (idx == 0) {

@@ -92,8 +92,8 @@
  */
 enum tcp_event {
 	EV_OTHER,    /* anything else (initiator's data, ACKs, ...) */
-	EV_SYN,	     /* SYN without ACK */
-	EV_ANSWER,   /* any segment from the side that did not send the SYN */
+	EV_SYN,	     /* SYN or SYN-ACK: the handshake goes on */
+	EV_ANSWER,   /* the handshake is over: see handshake_over() */
 	EV_FIN_BOTH, /* this FIN means both sides have now sent one */
 	EV_RST,	     /* RST (RFC 9293 section 3.10.7: the connection is gone) */
 	EV_MAX,
@@ -117,7 +117,21 @@ static inline bool is_syn_only(uint8_t flags)
 int dpp_tcp_initial_state(const struct dpp_pkt_view *v)
 {
 	/* The state machine then applies the first packet itself (an RST closes). */
-	return is_syn_only(v->tcp_flags) ? DPP_FLOW_HALF_OPEN : DPP_FLOW_OPEN;
+	return (v->tcp_flags & DPP_TCP_SYN) ? DPP_FLOW_HALF_OPEN : DPP_FLOW_OPEN;
+}
+
+/*
+ * Does a segment without SYN, sent by side d, show the handshake is over?
+ * Yes if it comes from the side that did not send the SYN (or no SYN was
+ * seen), or if it is the SYN sender's ACK after a SYN-ACK. Until then the
+ * flow stays half-open, also once a SYN-ACK answered it: a server answers
+ * spoofed SYNs too, and those flows must stay inside the half-open budget,
+ * never push established flows out.
+ */
+static inline bool handshake_over(const struct dpp_flow *f, uint8_t fl, int d)
+{
+	return f->syn_side == DPP_FLOW_SIDE_UNKNOWN || f->syn_side != d ||
+	       (f->synack && (fl & DPP_TCP_ACK));
 }
 
 bool dpp_tcp_starts_new_stream(const struct dpp_flow *f, const struct dpp_pkt_view *v, int d)
@@ -395,10 +409,10 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 		ev = EV_RST;
 	}
 	if (ev == EV_OTHER) {
-		if (f->syn_side != DPP_FLOW_SIDE_UNKNOWN && f->syn_side != d)
-			ev = EV_ANSWER;
-		else if (is_syn_only(fl))
+		if (fl & DPP_TCP_SYN)
 			ev = EV_SYN;
+		else if (handshake_over(f, fl, d))
+			ev = EV_ANSWER;
 	}
 
 	if (f->state != DPP_FLOW_CLOSED && tcp_transition[f->state][ev] == DPP_FLOW_CLOSED &&

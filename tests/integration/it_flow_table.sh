@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The flow table end to end, on crafted captures (tests/scenarios/table_pcap.py
 # describes each one): a SYN flood cycles through the half-open budget and
-# never evicts established flows; a SYN into a table full of open flows is a
+# never evicts established flows, also when the server answers the spoofed
+# SYNs with SYN-ACKs; a SYN into a table full of open flows is a
 # table_full_drop while a midstream packet evicts the least recently seen open
 # flow; eviction order half-open, then closed (keeping fin), then open; aging
 # across capture time gaps (idle, syn_timeout, the 2 s linger) in packet time.
@@ -29,7 +30,7 @@ probe() {
 	$CHECK conservation "$out.stats" "$out" >/dev/null || fail "$name: conservation"
 }
 
-for name in flood full order aging; do
+for name in flood flood_answered full order aging; do
 	out="$TMP/$name.jsonl"
 	probe "$name" "$out"
 	msg=$($GEN check "$TMP/cap/$name.expect.json" "$out" "$out.stats") ||

@@ -24,6 +24,11 @@ budget is max(1, capacity / 4); see the policy in tcpparse/flow_table.c):
           budget evicts the oldest half-open flow: flood SYN k ends when SYN
           k + 16 arrives (1984 evictions, in SYN order), the last 16 are
           written at exit; the 40 are one `completed` record each.
+  flood_answered
+          the same, but the server answers every spoofed SYN with a SYN-ACK:
+          the handshake is not over until the client ACKs, so those flows
+          stay half-open and in the budget (1984 evicted as `established`,
+          since a SYN-ACK was seen); the 40 are one `completed` record each.
   full    capacity 32 (budget 8). 32 established flows, then data on each in
           the order 17, 5, 0, 1, 2, ... (so 17, 5, 0 are the least recently
           seen); 10 new SYNs: nothing may be evicted for a SYN when every
@@ -240,6 +245,48 @@ def scen_flood():
     return sc
 
 
+def scen_flood_answered():
+    """The flood again, but the server answers every spoofed SYN with a
+    SYN-ACK (as a real server on a mirror port does): the handshake is not
+    over until the spoofed client ACKs, so the flows stay half-open and in
+    the budget; the established flows are untouched."""
+    cap_, n_est, n_flood = 64, 40, 2000
+    budget = cap_ // 4
+    sc = Scenario("flood_answered", ["--flow-capacity", str(cap_)])
+    server = ("198.18.0.2", 443)
+    est = [Conn(sc, ip("198.18", 0x200 + i + 1), 41000 + i, *server, cisn=3000 + i)
+           for i in range(n_est)]
+    for c in est:
+        c.handshake()
+    rnd = random.Random(20261121)
+    seen = set()
+    flood = []
+    while len(flood) < n_flood:
+        src = (ip("198.19", rnd.randrange(1, 65535)), rnd.randrange(1024, 65536))
+        if src in seen:
+            continue
+        seen.add(src)
+        flood.append(Conn(sc, src[0], src[1], *server, cisn=rnd.getrandbits(32)))
+    for c in flood:
+        c.c(SYN, dt=10)
+        c.s(SYN | ACK, dt=5)
+    for c in est:
+        c.c(ACK | PSH, 50, dt=100)
+        c.close()
+    # A SYN-ACK was seen: the contract calls the handshake done (established).
+    for k, c in enumerate(flood):
+        if k < n_flood - budget:
+            c.record("established", "evicted", True)
+    for c in flood[n_flood - budget:]:
+        c.record("established", "exit", False)
+    for c in est:
+        c.record("completed", "fin", False)
+    sc.counters = {"flows.created": n_est + n_flood, "flows.evicted": n_flood - budget,
+                   "flows.table_full_drops": 0, "tcp.syn": n_est + n_flood,
+                   "tcp.synack": n_est + n_flood, "tcp.completed": n_est}
+    return sc
+
+
 def scen_full():
     cap_, n_syn = 32, 10
     sc = Scenario("full", ["--flow-capacity", str(cap_)])
@@ -368,7 +415,7 @@ def scen_aging():
     return sc
 
 
-SCENARIOS = [scen_flood, scen_full, scen_order, scen_aging]
+SCENARIOS = [scen_flood, scen_flood_answered, scen_full, scen_order, scen_aging]
 
 
 # ---------------------------------------------------------------- check

@@ -813,6 +813,57 @@ static void syn_flood_never_evicts_established_flows(void **state)
 	harness_free(h);
 }
 
+/*
+ * A server answers spoofed SYNs: SYN-ACKs do not end the handshake, so the
+ * flood stays in the half-open budget. Only the client's ACK does; and a
+ * half-open flow that was answered times out as idle, not syn_timeout.
+ */
+static void answered_syn_flood_never_evicts_established_flows(void **state)
+{
+	struct harness *h = harness_new(64, 300 * SEC, 30 * SEC);
+	const struct dpp_flow_counters *cnt = dpp_flow_table_counters(h->t);
+	struct conn est[40];
+	struct conn late;
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		est[i] = conn_new(h, (uint16_t)(42000 + i), 1000, 5000);
+		handshake(&est[i], 10 * MS);
+	}
+	for (int i = 0; i < 5000; i++) {
+		struct conn s = conn_new(h, (uint16_t)(1024 + i % 60000), (uint32_t)i, 77);
+
+		s.cip = (uint8_t)(100 + i % 100);
+		s.now = est[0].now + (uint64_t)i * 1000;
+		C(&s, 0, F_S, 0, 0, 1024, 0);
+		S(&s, 100, F_SA, 0, 1, 65160, 0);
+	}
+	assert_int_equal(dpp_flow_table_active(h->t), 40 + 16);
+	assert_int_equal(cnt->evicted, 5000 - 16);
+	for (unsigned i = 0; i < h->nrec; i++) {
+		assert_int_equal(h->rec[i].end_reason, DPP_END_EVICTED);
+		assert_true(h->rec[i].client_port < 42000); /* a flood flow, never est[] */
+	}
+	/*
+	 * A new SYN takes the oldest half-open entry; its handshake completes
+	 * and leaves the budget: it is open from its ACK.
+	 */
+	late = conn_new(h, 44000, 9, 9);
+	late.now = est[0].now + 5 * SEC + 1;
+	handshake(&late, 1 * MS);
+	assert_int_equal(cnt->evicted, 5000 - 15);
+	/* 31 s later only the open flows remain; the 15 answered ones went as idle. */
+	late.now += 31 * SEC;
+	dpp_flow_table_expire(h->t, late.now);
+	assert_int_equal(dpp_flow_table_active(h->t), 41);
+	for (unsigned i = h->nrec - 15; i < h->nrec; i++) {
+		assert_int_equal(h->rec[i].end_reason, DPP_END_IDLE);
+		assert_int_equal(h->rec[i].outcome, DPP_OUTCOME_ESTABLISHED);
+	}
+	flush(h);
+	harness_free(h);
+}
+
 static void syn_into_table_full_of_open_flows_is_dropped(void **state)
 {
 	struct harness *h = harness_new(4, 300 * SEC, 30 * SEC);
@@ -956,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(aging_keeps_recently_active_flows),
 		cmocka_unit_test(table_full_evicts_half_open_then_closed_then_oldest),
 		cmocka_unit_test(syn_flood_never_evicts_established_flows),
+		cmocka_unit_test(answered_syn_flood_never_evicts_established_flows),
 		cmocka_unit_test(syn_into_table_full_of_open_flows_is_dropped),
 		cmocka_unit_test(many_flows_ipv6_and_ipv4_conserve),
 		cmocka_unit_test(burst_equals_packet_by_packet),
