@@ -9,6 +9,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dpp_tcpparse.h"
@@ -47,17 +48,21 @@ enum dpp_flow_state {
 #define DPP_TCP_MAX_UNACKED 10000
 
 /**
- * One direction of a flow: the sequence analysis state Wireshark keeps per
- * direction (tcp_analyze_seq_flow_info_t) plus the record counters.
+ * One direction of a flow, the part every segment reads or writes: the
+ * sequence analysis state Wireshark keeps per direction
+ * (tcp_analyze_seq_flow_info_t), packet and byte counts, windows. One cache
+ * line.
  */
 struct dpp_tcp_dir {
-	/* Sequence analysis (hot). Zero means "unknown", as in Wireshark. */
+	/* Sequence analysis. Zero means "unknown", as in Wireshark. */
 	uint32_t base_seq;
 	uint32_t nextseq;	  /**< Highest seq + len (+1 for SYN/FIN) seen. */
 	uint32_t maxseqtobeacked; /**< Highest contiguous nextseq. */
 	uint32_t lastack;	  /**< Raw ack field of the last segment. */
 	uint64_t nextseq_ns;	  /**< When nextseq last advanced. */
 	uint64_t lastack_ns;	  /**< When the last segment was sent. */
+	uint64_t packets;
+	uint64_t payload_bytes;
 	int16_t dupacks;  /**< Duplicate ACK run (saturates); -1 after an ACK of unseen data. */
 	uint16_t window;  /**< Last raw window; valid once DPP_DIR_WIN is set. */
 	uint16_t unacked; /**< Model of the unacked-segment list length. */
@@ -67,9 +72,10 @@ struct dpp_tcp_dir {
 	uint16_t win_max_raw; /**< Largest raw window of non-SYN segments. */
 	uint16_t win_max_syn; /**< Largest window of SYN segments (never scaled). */
 	uint16_t pad;
-	/* Record counters. */
-	uint64_t packets;
-	uint64_t payload_bytes;
+};
+
+/** Event counters of one direction: written only when the event happens. */
+struct dpp_tcp_dir_events {
 	uint32_t retrans;
 	uint32_t out_of_order;
 	uint32_t zero_window;
@@ -86,31 +92,40 @@ struct dpp_tcp_dir {
 #define DPP_FLOW_F_SYNACK_ACKED 0x04 /* synack_to_ack measured */
 #define DPP_FLOW_F_FIN0 0x08	     /* dir[0] sent a FIN */
 #define DPP_FLOW_F_FIN1 0x10	     /* dir[1] sent a FIN */
+#define DPP_FLOW_F_RTT_PENDING 0x20  /* a SYN was seen, ts_first_rtt not set yet */
 
-#define DPP_FLOW_SIDE_UNKNOWN 0xff
+/** A side not known yet (fits the 2-bit side fields). */
+#define DPP_FLOW_SIDE_UNKNOWN 3
 
 /**
- * One flow. dir[0] holds what addr[0]:port[0] sent (the sender of the flow's
- * first packet), dir[1] the other side; client/server are decided when the
+ * One flow, laid out by how often it is touched. Lines 0-2 are what every
+ * segment reads or writes (key and aging, then both directions: the
+ * analysis of one side reads the other's state); line 3 holds the
+ * handshake, written by SYNs and the first ACKs; line 4 the event counters.
+ * The table prefetches lines 0-2 only.
+ *
+ * dir[0] holds what addr[0]:port[0] sent (the sender of the flow's first
+ * packet), dir[1] the other side; client/server are decided when the
  * record is written.
  */
 struct dpp_flow {
-	/* Line 0: key, links and aging. */
+	/* Line 0: key, aging, flags. */
 	uint8_t addr[2][16];
 	uint16_t port[2];
 	uint8_t ip_version;
-	uint8_t state;	     /**< enum dpp_flow_state */
-	uint8_t syn_side;    /**< dir index of the first SYN's sender, or UNKNOWN. */
-	uint8_t synack_side; /**< dir index of the first SYN-ACK's sender, or UNKNOWN. */
-	uint8_t rst_side;    /**< dir index of the first RST's sender, or UNKNOWN. */
-	uint8_t flags;	     /**< DPP_FLOW_F_* */
-	uint32_t home;	     /**< Upper hash bits: home bucket. */
-	uint32_t prev;	     /**< LRU list links (flow index, 0 = none). */
+	uint8_t state;		 /**< enum dpp_flow_state */
+	uint8_t syn_side : 2;	 /**< dir index of the first SYN's sender, or UNKNOWN. */
+	uint8_t synack_side : 2; /**< dir index of the first SYN-ACK's sender, or UNKNOWN. */
+	uint8_t rst_side : 2;	 /**< dir index of the first RST's sender, or UNKNOWN. */
+	uint8_t flags;		 /**< DPP_FLOW_F_* */
+	uint32_t prev; /**< LRU list links (flow index, 0 = none). */
 	uint32_t next;
 	uint64_t active_ns; /**< Table time of the last packet (aging key). */
-	/* Handshake and times. */
-	uint64_t first_ns;
 	uint64_t last_ns;
+	/* Lines 1-2. */
+	struct dpp_tcp_dir dir[2];
+	/* Line 3: handshake and times written once. */
+	uint64_t first_ns;
 	uint64_t mru_syn_ns;   /**< Last SYN-without-ACK (Wireshark's ts_mru_syn). */
 	uint64_t first_rtt_ns; /**< Wireshark's ts_first_rtt; 0 = unknown. */
 	uint64_t first_synack_ns;
@@ -118,8 +133,12 @@ struct dpp_flow {
 	int64_t synack_to_ack_ns;
 	uint32_t syn;
 	uint32_t synack;
-	struct dpp_tcp_dir dir[2];
+	/* Line 4. */
+	struct dpp_tcp_dir_events ev[2] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
+
+/** Bytes of a flow that every segment touches (lines 0-2). */
+#define DPP_FLOW_HOT_BYTES offsetof(struct dpp_flow, first_ns)
 
 /**
  * Wireshark's rule for a SYN that starts a new TCP stream on an existing

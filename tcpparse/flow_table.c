@@ -116,6 +116,11 @@ static inline uint64_t endpoint_hash(const uint8_t addr[16], uint16_t port, uint
 	       (((uint64_t)ver << 16 | port) + 1) * 0x8ebc6af09c88c6e3ULL;
 }
 
+_Static_assert(sizeof(struct dpp_tcp_dir) == 64, "one direction is one cache line");
+_Static_assert(offsetof(struct dpp_flow, dir) == 64, "key and aging fill line 0");
+_Static_assert(DPP_FLOW_HOT_BYTES == 192, "every segment touches three lines");
+_Static_assert(offsetof(struct dpp_flow, ev) == 256, "event counters in line 4");
+
 static inline uint64_t flow_hash64(const struct dpp_pkt_view *v)
 {
 	uint64_t h = endpoint_hash(v->src, v->sport, v->ip_version) +
@@ -228,9 +233,18 @@ static void bucket_insert(struct dpp_flow_table *t, uint32_t idx, uint64_t h)
 	}
 }
 
+/* The hash of a stored flow: the same as flow_hash64() of any of its packets. */
+static inline uint64_t flow_key_hash(const struct dpp_flow *f)
+{
+	uint64_t h = endpoint_hash(f->addr[0], f->port[0], f->ip_version) +
+		     endpoint_hash(f->addr[1], f->port[1], f->ip_version);
+
+	return mum(h ^ 0x589965cc75374cc3ULL, 0x1d8e4e27c47d124fULL);
+}
+
 static void bucket_remove(struct dpp_flow_table *t, uint32_t idx)
 {
-	uint32_t b = flow_at(t, idx)->home & t->bucket_mask;
+	uint32_t b = (uint32_t)(flow_key_hash(flow_at(t, idx)) >> 32) & t->bucket_mask;
 
 	for (;;) {
 		struct dpp_flow_bucket *bk = &t->buckets[b];
@@ -464,7 +478,6 @@ static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_
 		f = flow_at(t, idx);
 		t->free_head = f->next;
 		dpp_tcp_flow_init(f, v, ts_ns);
-		f->home = (uint32_t)(h >> 32);
 		f->state = (uint8_t)state;
 		f->prev = f->next = 0;
 		bucket_insert(t, idx, h);
@@ -486,9 +499,10 @@ void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *
 	packet_hashed(t, v, ts_ns, flow_hash64(v));
 }
 
+/* The lines of a flow every segment touches; the rest waits for its event. */
 static inline void prefetch_flow(const struct dpp_flow *f)
 {
-	for (size_t off = 0; off < sizeof(*f); off += 64)
+	for (size_t off = 0; off < DPP_FLOW_HOT_BYTES; off += 64)
 		__builtin_prefetch((const uint8_t *)f + off, 1, 3);
 }
 

@@ -131,7 +131,7 @@ int dpp_tcp_initial_state(const struct dpp_pkt_view *v)
 static inline bool handshake_over(const struct dpp_flow *f, uint8_t fl, int d)
 {
 	return f->syn_side == DPP_FLOW_SIDE_UNKNOWN || f->syn_side != d ||
-	       (f->synack && (fl & DPP_TCP_ACK));
+	       (f->synack_side != DPP_FLOW_SIDE_UNKNOWN && (fl & DPP_TCP_ACK));
 }
 
 bool dpp_tcp_starts_new_stream(const struct dpp_flow *f, const struct dpp_pkt_view *v, int d)
@@ -163,6 +163,7 @@ void dpp_tcp_flow_init(struct dpp_flow *f, const struct dpp_pkt_view *v, uint64_
 	f->syn = 0;
 	f->synack = 0;
 	memset(f->dir, 0, sizeof(f->dir));
+	memset(f->ev, 0, sizeof(f->ev));
 }
 
 /*
@@ -250,14 +251,15 @@ ack_checks:
 		} else if (not_advanced && (uint16_t)rev->dupacks >= 2 && rev->lastack == seq &&
 			   ts - rev->lastack_ns < FAST_RETRANS_WINDOW_NS) {
 			a |= A_FAST_RETRANSMISSION;
-		} else {
+		} else if (not_advanced) {
+			/* Only here is the handshake line read: most segments advance. */
 			ooo_threshold =
 				f->first_rtt_ns ? f->first_rtt_ns : OOO_DEFAULT_THRESHOLD_NS;
-			if (not_advanced && ts - fwd->nextseq_ns < ooo_threshold &&
+			if (ts - fwd->nextseq_ns < ooo_threshold &&
 			    fwd->nextseq !=
 				    seq + len + ((fl & (DPP_TCP_SYN | DPP_TCP_FIN)) ? 1 : 0))
 				a |= A_OUT_OF_ORDER;
-			else if (not_advanced)
+			else
 				a |= A_RETRANSMISSION;
 		}
 	}
@@ -304,7 +306,7 @@ static void track_handshake(struct dpp_flow *f, struct dpp_tcp_dir *fwd,
 			f->synack++;
 			c->synack++;
 			if (f->synack_side == DPP_FLOW_SIDE_UNKNOWN) {
-				f->synack_side = (uint8_t)d;
+				f->synack_side = (uint8_t)(d & 1);
 				f->first_synack_ns = ts;
 				if (f->syn)
 					f->syn_to_synack_ns = (int64_t)(ts - f->mru_syn_ns);
@@ -313,7 +315,7 @@ static void track_handshake(struct dpp_flow *f, struct dpp_tcp_dir *fwd,
 			f->syn++;
 			c->syn++;
 			if (f->syn_side == DPP_FLOW_SIDE_UNKNOWN)
-				f->syn_side = (uint8_t)d;
+				f->syn_side = (uint8_t)(d & 1);
 		}
 		/* RFC 9293 3.7.1 (MSS), RFC 7323 2.2 (WS), RFC 2018 2 (SACK-permitted). */
 		if (!(fwd->flags & DPP_DIR_OPTS)) {
@@ -337,6 +339,7 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 {
 	struct dpp_tcp_dir *fwd = &f->dir[d];
 	struct dpp_tcp_dir *rev = &f->dir[d ^ 1];
+	struct dpp_tcp_dir_events *fev = &f->ev[d];
 	const uint8_t fl = v->tcp_flags;
 	const uint8_t fin_bit = d ? DPP_FLOW_F_FIN1 : DPP_FLOW_F_FIN0;
 	enum tcp_event ev = EV_OTHER;
@@ -353,10 +356,20 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 	a = analyze_segment(f, fwd, rev, v, ts);
 
 	/* Handshake RTT used by the out-of-order rule, set after the analysis. */
-	if (is_syn_only(fl))
+	if (is_syn_only(fl)) {
 		f->mru_syn_ns = ts;
-	if ((fl & (DPP_TCP_SYN | DPP_TCP_ACK)) == DPP_TCP_ACK && f->mru_syn_ns && !f->first_rtt_ns)
+		/* RTT_PENDING stands for "mru_syn_ns && !first_rtt_ns" in line 0. */
+		if (ts != 0 && f->first_rtt_ns == 0)
+			f->flags |= DPP_FLOW_F_RTT_PENDING;
+		else
+			f->flags &= (uint8_t)~DPP_FLOW_F_RTT_PENDING;
+	}
+	if ((f->flags & DPP_FLOW_F_RTT_PENDING) &&
+	    (fl & (DPP_TCP_SYN | DPP_TCP_ACK)) == DPP_TCP_ACK) {
 		f->first_rtt_ns = ts - f->mru_syn_ns;
+		if (f->first_rtt_ns != 0)
+			f->flags &= (uint8_t)~DPP_FLOW_F_RTT_PENDING;
+	}
 
 	track_handshake(f, fwd, v, d, ts, c);
 
@@ -371,37 +384,37 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 	}
 	if (!(fl & DPP_TCP_SYN)) {
 		if (a & A_ANY_RETRANSMISSION) {
-			fwd->retrans++;
+			fev->retrans++;
 			c->retrans++;
 		} else if (a & A_OUT_OF_ORDER) {
-			fwd->out_of_order++;
+			fev->out_of_order++;
 		}
 	}
 	if (a & A_ZERO_WINDOW) {
-		fwd->zero_window++;
+		fev->zero_window++;
 		c->zero_window++;
 	}
 	if (a & A_DUPLICATE_ACK)
-		fwd->dup_ack++;
+		fev->dup_ack++;
 	if (a & A_KEEP_ALIVE)
-		fwd->keep_alive++;
+		fev->keep_alive++;
 	if (a & A_ZERO_WINDOW_PROBE)
-		fwd->zero_window_probe++;
+		fev->zero_window_probe++;
 	f->last_ns = ts;
 
 	/* Close bookkeeping; a FIN in the same segment as an RST counts first. */
 	if (fl & DPP_TCP_FIN) {
-		fwd->fin++;
+		fev->fin++;
 		f->flags |= fin_bit;
 		if ((f->flags & (DPP_FLOW_F_FIN0 | DPP_FLOW_F_FIN1)) ==
 		    (DPP_FLOW_F_FIN0 | DPP_FLOW_F_FIN1))
 			ev = EV_FIN_BOTH;
 	}
 	if (fl & DPP_TCP_RST) {
-		fwd->rst++;
+		fev->rst++;
 		c->rst++;
 		if (f->rst_side == DPP_FLOW_SIDE_UNKNOWN) {
-			f->rst_side = (uint8_t)d;
+			f->rst_side = (uint8_t)(d & 1);
 			if ((f->flags & (DPP_FLOW_F_FIN0 | DPP_FLOW_F_FIN1)) !=
 			    (DPP_FLOW_F_FIN0 | DPP_FLOW_F_FIN1))
 				f->flags |= DPP_FLOW_F_RESET;
@@ -431,7 +444,8 @@ static int client_side(const struct dpp_flow *f)
 	return memcmp(f->addr[0], f->addr[1], 16) >= 0 ? 0 : 1;
 }
 
-static void fill_dir(const struct dpp_tcp_dir *s, bool scaled, struct dpp_flow_dir_record *r)
+static void fill_dir(const struct dpp_tcp_dir *s, const struct dpp_tcp_dir_events *e, bool scaled,
+		     struct dpp_flow_dir_record *r)
 {
 	uint32_t win = s->win_max_raw;
 
@@ -439,20 +453,20 @@ static void fill_dir(const struct dpp_tcp_dir *s, bool scaled, struct dpp_flow_d
 		win <<= s->wscale > WSCALE_MAX ? WSCALE_MAX : s->wscale;
 	r->packets = s->packets;
 	r->payload_bytes = s->payload_bytes;
-	r->retrans = s->retrans;
-	r->out_of_order = s->out_of_order;
-	r->zero_window = s->zero_window;
-	r->rst = s->rst;
-	r->fin = s->fin;
+	r->retrans = e->retrans;
+	r->out_of_order = e->out_of_order;
+	r->zero_window = e->zero_window;
+	r->rst = e->rst;
+	r->fin = e->fin;
 	r->win_max = win > s->win_max_syn ? win : s->win_max_syn;
 	r->has_mss = (s->flags & DPP_DIR_MSS) != 0;
 	r->mss = s->mss;
 	r->has_wscale = (s->flags & DPP_DIR_WS) != 0;
 	r->wscale = s->wscale;
 	r->sack_ok = (s->flags & DPP_DIR_SACK) != 0;
-	r->dup_ack = s->dup_ack;
-	r->keep_alive = s->keep_alive;
-	r->zero_window_probe = s->zero_window_probe;
+	r->dup_ack = e->dup_ack;
+	r->keep_alive = e->keep_alive;
+	r->zero_window_probe = e->zero_window_probe;
 }
 
 /* CONTRACT "Outcome, decided in this order". */
@@ -463,7 +477,7 @@ static int flow_outcome(const struct dpp_flow *f, int client)
 	if (!f->syn)
 		return DPP_OUTCOME_MIDSTREAM;
 	if (!f->synack)
-		return f->dir[client ^ 1].rst ? DPP_OUTCOME_REFUSED : DPP_OUTCOME_SYN_TIMEOUT;
+		return f->ev[client ^ 1].rst ? DPP_OUTCOME_REFUSED : DPP_OUTCOME_SYN_TIMEOUT;
 	if (f->flags & DPP_FLOW_F_RESET)
 		return DPP_OUTCOME_RESET;
 	if ((f->flags & both_fin) == both_fin)
@@ -499,6 +513,6 @@ void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_r
 	r->synack = f->synack;
 	r->syn_to_synack_ns = f->syn_to_synack_ns;
 	r->synack_to_ack_ns = f->synack_to_ack_ns;
-	fill_dir(&f->dir[client], scaled, &r->c2s);
-	fill_dir(&f->dir[server], scaled, &r->s2c);
+	fill_dir(&f->dir[client], &f->ev[client], scaled, &r->c2s);
+	fill_dir(&f->dir[server], &f->ev[server], scaled, &r->s2c);
 }
