@@ -102,7 +102,7 @@ struct dpp_tcp_dir_events {
  * segment reads or writes (key and aging, then both directions: the
  * analysis of one side reads the other's state); line 3 holds the
  * handshake, written by SYNs and the first ACKs; line 4 the event counters.
- * The table prefetches lines 0-2 only.
+ * The table prefetches all five (see prefetch_flow() in flow_table.c).
  *
  * dir[0] holds what addr[0]:port[0] sent (the sender of the flow's first
  * packet), dir[1] the other side; client/server are decided when the

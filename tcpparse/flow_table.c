@@ -499,10 +499,17 @@ void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *
 	packet_hashed(t, v, ts_ns, flow_hash64(v));
 }
 
-/* The lines of a flow every segment touches; the rest waits for its event. */
+/*
+ * Every line of the flow, not only the three every segment touches:
+ * retransmissions and other events touch the other two, and a replayed
+ * capture is all retransmissions after its first pass (conn-1M replay:
+ * 10.9 Mpps with five lines, 9.1 with three). Prefetching the flows
+ * before and after it on its aging list, which moving it to the tail
+ * writes, measured no gain.
+ */
 static inline void prefetch_flow(const struct dpp_flow *f)
 {
-	for (size_t off = 0; off < DPP_FLOW_HOT_BYTES; off += 64)
+	for (size_t off = 0; off < sizeof(*f); off += 64)
 		__builtin_prefetch((const uint8_t *)f + off, 1, 3);
 }
 
@@ -534,8 +541,10 @@ void dpp_flow_table_burst(struct dpp_flow_table *t, const struct dpp_pkt_view *v
 			&t->buckets[(uint32_t)(h[i] >> 32) & t->bucket_mask];
 		const uint32_t m = sig_matches(bk, (uint16_t)(h[i] >> 16));
 
-		if (m != 0 && bk->idx[__builtin_ctz(m) >> 1] != 0)
-			prefetch_flow(flow_at(t, bk->idx[__builtin_ctz(m) >> 1]));
+		const uint32_t cand = m != 0 ? bk->idx[__builtin_ctz(m) >> 1] : 0;
+
+		if (cand != 0)
+			prefetch_flow(flow_at(t, cand));
 	}
 	for (uint16_t i = 0; i < n; i++)
 		packet_hashed(t, &v[i], ts_ns[i], h[i]);
