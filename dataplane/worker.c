@@ -250,6 +250,30 @@ static inline uint16_t dist_pick(const struct dpp_lcore_ctx *ctx, struct rte_mbu
 	return (uint16_t)(dpp_flow_hash_sym(&view) % ctx->nb_dist);
 }
 
+/*
+ * Capture files only: wait for worker w to make room rather than drop, as
+ * a replay must see every packet; but never forever (a worker that stopped
+ * draining would hang the probe): after DPP_FLUSH_WAIT_SEC the rest is
+ * dropped, counted in the ring's enq_drops. Returns how many went in.
+ */
+static unsigned int dist_wait_enqueue(struct dpp_lcore_ctx *ctx, uint16_t w,
+				      struct rte_mbuf **pkts, unsigned int n)
+{
+	uint64_t deadline = 0;
+	unsigned int sent = 0;
+
+	for (;;) {
+		sent += dpp_ring_try_enqueue(ctx->dist[w], &pkts[sent], n - sent);
+		if (sent == n)
+			return sent;
+		if (deadline == 0)
+			deadline = rte_rdtsc() + DPP_FLUSH_WAIT_SEC * ctx->tsc_hz;
+		else if (rte_rdtsc() > deadline)
+			return sent;
+		rte_pause();
+	}
+}
+
 int dpp_rx_main(void *arg)
 {
 	struct dpp_lcore_ctx *ctx = arg;
@@ -289,13 +313,11 @@ int dpp_rx_main(void *arg)
 				 * never wait. Capture files only: wait for the worker.
 				 */
 				if (ctx->export_wait) {
-					sent = 0;
-					while (sent < nb_out[w]) {
-						sent += dpp_ring_try_enqueue(ctx->dist[w],
-									     &out[w][sent],
-									     nb_out[w] - sent);
-						if (sent < nb_out[w])
-							rte_pause();
+					sent = dist_wait_enqueue(ctx, w, out[w], nb_out[w]);
+					if (unlikely(sent < nb_out[w])) {
+						ctx->dist[w]->enq_drops += nb_out[w] - sent;
+						rte_pktmbuf_free_bulk(&out[w][sent],
+								      nb_out[w] - sent);
 					}
 					continue;
 				}
