@@ -415,20 +415,29 @@ static void setup_lcores(struct app *app)
 }
 
 /* Move ended-flow records from every worker's ring to the flows output. */
+/*
+ * At most one ring's worth from each worker per call: under a SYN flood a
+ * worker can end flows as fast as they are written, and an unbounded drain
+ * would never return to the control loop (no snapshots, no --duration, no
+ * signal handling). What is left stays for the next call.
+ */
 static unsigned int drain_exports(struct app *app)
 {
 	struct dpp_flow_record recs[32];
 	unsigned int total = 0;
 
 	for (uint16_t w = 0; w < app->nb_workers; w++) {
+		struct dpp_ring *ring = app->workers[w]->export_ring;
+		unsigned int budget = ring->size;
 		unsigned int n;
 
-		while ((n = dpp_ring_dequeue(app->workers[w]->export_ring, recs,
-					     RTE_DIM(recs))) > 0) {
+		while (budget > 0 &&
+		       (n = dpp_ring_dequeue(ring, recs, RTE_MIN(budget, RTE_DIM(recs)))) > 0) {
 			for (unsigned int i = 0; i < n; i++)
 				if (dpp_flow_json_write(app->flows_out, &recs[i]) != 0)
 					app->output_failed = true;
 			total += n;
+			budget -= n;
 		}
 	}
 	app->flow_records += total;
@@ -620,7 +629,8 @@ int main(int argc, char **argv)
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore_id)
 		rte_eal_wait_lcore(lcore_id);
-	drain_exports(&app);
+	while (drain_exports(&app) != 0)
+		;
 	if (fflush(app.flows_out) != 0)
 		app.output_failed = true;
 

@@ -43,3 +43,19 @@ probe aging "$TMP/aging.b1.jsonl" --burst 1
 $CHECK same-flows "$TMP/aging.jsonl" "$TMP/aging.b1.jsonl" >/dev/null ||
 	fail "aging: --burst 1 gives different records"
 echo "ok: aging: same records with --burst 1"
+
+# A flood that never ends: the flood capture replayed in a loop into a 64-flow
+# table ends a flow on nearly every packet, faster than records are written.
+# The probe must still write its snapshots and stop on --duration (the main
+# lcore used to stay in its export drain for ever).
+out="$TMP/loop"
+# shellcheck disable=SC2046
+run_probe 120 $(eal_args 1) --vdev "net_pcap0,rx_pcap=$TMP/cap/flood.pcap,infinite_rx=1" -- \
+	--flows /dev/null --stats "$out.stats" --stats-interval 0.2 --duration 2 \
+	--flow-capacity 64 --total-num-mbufs 16384 2>"$out.err" ||
+	fail "flood replayed in a loop: exit status $? ($(cat "$out.err"))"
+n=$($CHECK snapshots "$out.stats") || fail "flood loop: snapshots"
+((n >= 5)) || fail "flood loop: $n snapshots in a 2 s run with --stats-interval 0.2"
+evicted=$($CHECK get "$out.stats" flows.evicted)
+((evicted > 2000)) || fail "flood loop: only $evicted evictions"
+echo "ok: flood replayed in a loop: $n snapshots, $evicted evictions, stopped on --duration"
