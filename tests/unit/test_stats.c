@@ -162,6 +162,43 @@ static void flow_json_writes_ipv6_and_null_rst_by(void **state)
 	expect_in_output("\"outcome\":\"completed\",\"rst_by\":null,\"end_reason\":\"fin\"");
 }
 
+/* Every field at its largest: the record still fits and says it exactly. */
+static void flow_json_writes_largest_values(void **state)
+{
+	struct dpp_flow_record r = sample_record();
+	struct dpp_flow_dir_record *d[2] = {&r.c2s, &r.s2c};
+	FILE *f = mem_stream();
+
+	(void)state;
+	r.ip_version = 6;
+	memset(r.client_ip, 0xff, 16);
+	memset(r.server_ip, 0xfe, 16);
+	r.client_port = r.server_port = UINT16_MAX;
+	r.first_ts_ns = r.last_ts_ns = UINT64_MAX - 1000;
+	r.syn = r.synack = UINT32_MAX;
+	r.syn_to_synack_ns = r.synack_to_ack_ns = INT64_MAX;
+	r.lcore = r.queue = UINT16_MAX;
+	for (int i = 0; i < 2; i++) {
+		d[i]->packets = d[i]->payload_bytes = UINT64_MAX;
+		d[i]->retrans = d[i]->out_of_order = d[i]->zero_window = UINT32_MAX;
+		d[i]->rst = d[i]->fin = d[i]->win_max = UINT32_MAX;
+		d[i]->dup_ack = d[i]->keep_alive = d[i]->zero_window_probe = UINT32_MAX;
+		d[i]->has_wscale = d[i]->has_mss = true;
+		d[i]->wscale = UINT8_MAX;
+		d[i]->mss = UINT16_MAX;
+	}
+	assert_int_equal(dpp_flow_json_write(f, &r), 0);
+	fclose(f);
+	expect_in_output("\"client\":{\"ip\":\"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\","
+			 "\"port\":65535}");
+	expect_in_output("\"first_ts\":18446744073.709551,");
+	expect_in_output("\"syn_to_synack_us\":9223372036854775.807,");
+	expect_in_output("\"packets\":18446744073709551615,\"payload_bytes\":18446744073709551615,"
+			 "\"retrans\":4294967295");
+	expect_in_output("\"zero_window_probe\":4294967295},\"lcore\":65535,\"queue\":65535}\n");
+	assert_int_equal(strchr(out_buf, '\n') - out_buf, (long)strlen(out_buf) - 1);
+}
+
 static void stats_snapshot_sums_workers_and_names_malformed_reasons(void **state)
 {
 	struct dpp_lcore_counters w1, w2;
@@ -231,6 +268,7 @@ int main(void)
 		cmocka_unit_test(stats_flow_add_sums_every_counter),
 		cmocka_unit_test(flow_json_writes_contract_fields),
 		cmocka_unit_test(flow_json_writes_ipv6_and_null_rst_by),
+		cmocka_unit_test(flow_json_writes_largest_values),
 		cmocka_unit_test(stats_snapshot_sums_workers_and_names_malformed_reasons),
 	};
 	int rc;
