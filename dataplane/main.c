@@ -414,8 +414,8 @@ static void setup_lcores(struct app *app)
 	};
 }
 
-/* Move ended-flow records from every worker's ring to the flows output. */
 /*
+ * Move ended-flow records from every worker's ring to the flows output.
  * At most one ring's worth from each worker per call: under a SYN flood a
  * worker can end flows as fast as they are written, and an unbounded drain
  * would never return to the control loop (no snapshots, no --duration, no

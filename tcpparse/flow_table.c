@@ -121,12 +121,18 @@ _Static_assert(offsetof(struct dpp_flow, dir) == 64, "key and aging fill line 0"
 _Static_assert(DPP_FLOW_HOT_BYTES == 192, "every segment touches three lines");
 _Static_assert(offsetof(struct dpp_flow, ev) == 256, "event counters in line 4");
 
-static inline uint64_t flow_hash64(const struct dpp_pkt_view *v)
+/* Symmetric in its two endpoints: both directions of a connection agree. */
+static inline uint64_t pair_hash(const uint8_t a0[16], uint16_t p0, const uint8_t a1[16],
+				 uint16_t p1, uint8_t ver)
 {
-	uint64_t h = endpoint_hash(v->src, v->sport, v->ip_version) +
-		     endpoint_hash(v->dst, v->dport, v->ip_version);
+	uint64_t h = endpoint_hash(a0, p0, ver) + endpoint_hash(a1, p1, ver);
 
 	return mum(h ^ 0x589965cc75374cc3ULL, 0x1d8e4e27c47d124fULL);
+}
+
+static inline uint64_t flow_hash64(const struct dpp_pkt_view *v)
+{
+	return pair_hash(v->src, v->sport, v->dst, v->dport, v->ip_version);
 }
 
 uint32_t dpp_flow_hash_sym(const struct dpp_pkt_view *v)
@@ -236,10 +242,7 @@ static void bucket_insert(struct dpp_flow_table *t, uint32_t idx, uint64_t h)
 /* The hash of a stored flow: the same as flow_hash64() of any of its packets. */
 static inline uint64_t flow_key_hash(const struct dpp_flow *f)
 {
-	uint64_t h = endpoint_hash(f->addr[0], f->port[0], f->ip_version) +
-		     endpoint_hash(f->addr[1], f->port[1], f->ip_version);
-
-	return mum(h ^ 0x589965cc75374cc3ULL, 0x1d8e4e27c47d124fULL);
+	return pair_hash(f->addr[0], f->port[0], f->addr[1], f->port[1], f->ip_version);
 }
 
 static void bucket_remove(struct dpp_flow_table *t, uint32_t idx)
@@ -540,7 +543,6 @@ void dpp_flow_table_burst(struct dpp_flow_table *t, const struct dpp_pkt_view *v
 		const struct dpp_flow_bucket *bk =
 			&t->buckets[(uint32_t)(h[i] >> 32) & t->bucket_mask];
 		const uint32_t m = sig_matches(bk, (uint16_t)(h[i] >> 16));
-
 		const uint32_t cand = m != 0 ? bk->idx[__builtin_ctz(m) >> 1] : 0;
 
 		if (cand != 0)
