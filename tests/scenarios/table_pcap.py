@@ -208,16 +208,19 @@ def ip(net, i):
     return "%s.%d.%d" % (net, (i >> 8) & 0xFF, i & 0xFF)
 
 
-def scen_flood():
+def flood_scenario(name, server, est_base, est_port, est_isn, seed, answered):
+    """40 established flows, then 2000 spoofed SYNs into a 64-flow table
+    (budget 16), answered by the server with a SYN-ACK or not, then the 40
+    send data and close. Whether answered or not, the flood flows stay
+    half-open (the spoofed client never ACKs) and evict only each other."""
     cap_, n_est, n_flood = 64, 40, 2000
     budget = cap_ // 4
-    sc = Scenario("flood", ["--flow-capacity", str(cap_)])
-    server = ("198.18.0.1", 80)
-    est = [Conn(sc, ip("198.18", 0x100 + i + 1), 40000 + i, *server, cisn=1000 + i)
+    sc = Scenario(name, ["--flow-capacity", str(cap_)])
+    est = [Conn(sc, ip("198.18", est_base + i + 1), est_port + i, *server, cisn=est_isn + i)
            for i in range(n_est)]
     for c in est:
         c.handshake()
-    rnd = random.Random(20221122)
+    rnd = random.Random(seed)
     seen = set()
     flood = []
     while len(flood) < n_flood:
@@ -228,63 +231,38 @@ def scen_flood():
         flood.append(Conn(sc, src[0], src[1], *server, cisn=rnd.getrandbits(32)))
     for c in flood:
         c.c(SYN, dt=10)
+        if answered:
+            c.s(SYN | ACK, dt=5)
     for c in est:
         c.c(ACK | PSH, 50, dt=100)
         c.close()
     # SYN k is evicted by SYN k + budget; the last `budget` are still there at exit.
+    # With a SYN-ACK seen, the contract calls the handshake done (established).
+    outcome = "established" if answered else "syn_timeout"
     for k, c in enumerate(flood):
         if k < n_flood - budget:
-            c.record("syn_timeout", "evicted", True)
+            c.record(outcome, "evicted", True)
     for c in flood[n_flood - budget:]:
-        c.record("syn_timeout", "exit", False)
+        c.record(outcome, "exit", False)
     for c in est:
         c.record("completed", "fin", False)  # lingering at exit: keeps fin
     sc.counters = {"flows.created": n_est + n_flood, "flows.evicted": n_flood - budget,
                    "flows.table_full_drops": 0, "tcp.syn": n_est + n_flood,
-                   "tcp.synack": n_est, "tcp.syn_timeout": n_flood, "tcp.completed": n_est}
+                   "tcp.synack": n_est + (n_flood if answered else 0),
+                   "tcp.syn_timeout": 0 if answered else n_flood, "tcp.completed": n_est}
     return sc
+
+
+def scen_flood():
+    return flood_scenario("flood", ("198.18.0.1", 80), 0x100, 40000, 1000, 20221122,
+                          answered=False)
 
 
 def scen_flood_answered():
     """The flood again, but the server answers every spoofed SYN with a
-    SYN-ACK (as a real server on a mirror port does): the handshake is not
-    over until the spoofed client ACKs, so the flows stay half-open and in
-    the budget; the established flows are untouched."""
-    cap_, n_est, n_flood = 64, 40, 2000
-    budget = cap_ // 4
-    sc = Scenario("flood_answered", ["--flow-capacity", str(cap_)])
-    server = ("198.18.0.2", 443)
-    est = [Conn(sc, ip("198.18", 0x200 + i + 1), 41000 + i, *server, cisn=3000 + i)
-           for i in range(n_est)]
-    for c in est:
-        c.handshake()
-    rnd = random.Random(20261121)
-    seen = set()
-    flood = []
-    while len(flood) < n_flood:
-        src = (ip("198.19", rnd.randrange(1, 65535)), rnd.randrange(1024, 65536))
-        if src in seen:
-            continue
-        seen.add(src)
-        flood.append(Conn(sc, src[0], src[1], *server, cisn=rnd.getrandbits(32)))
-    for c in flood:
-        c.c(SYN, dt=10)
-        c.s(SYN | ACK, dt=5)
-    for c in est:
-        c.c(ACK | PSH, 50, dt=100)
-        c.close()
-    # A SYN-ACK was seen: the contract calls the handshake done (established).
-    for k, c in enumerate(flood):
-        if k < n_flood - budget:
-            c.record("established", "evicted", True)
-    for c in flood[n_flood - budget:]:
-        c.record("established", "exit", False)
-    for c in est:
-        c.record("completed", "fin", False)
-    sc.counters = {"flows.created": n_est + n_flood, "flows.evicted": n_flood - budget,
-                   "flows.table_full_drops": 0, "tcp.syn": n_est + n_flood,
-                   "tcp.synack": n_est + n_flood, "tcp.completed": n_est}
-    return sc
+    SYN-ACK (as a real server on a mirror port does)."""
+    return flood_scenario("flood_answered", ("198.18.0.2", 443), 0x200, 41000, 3000,
+                          20261121, answered=True)
 
 
 def scen_full():
