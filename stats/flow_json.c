@@ -59,6 +59,23 @@ static void put_frac(struct out *o, uint64_t v, int width)
 	o->p += width;
 }
 
+/* A key (with its leading punctuation, as a literal) and an integer value. */
+#define PUT_U64(o, key_lit, v)                                                                     \
+	do {                                                                                       \
+		PUT(o, key_lit);                                                                   \
+		put_u64(o, v);                                                                     \
+	} while (0)
+
+/* The same, or null when the value is absent. */
+#define PUT_U64_OR_NULL(o, key_lit, has, v)                                                        \
+	do {                                                                                       \
+		PUT(o, key_lit);                                                                   \
+		if (has)                                                                           \
+			put_u64(o, v);                                                             \
+		else                                                                               \
+			PUT(o, "null");                                                            \
+	} while (0)
+
 static void put_endpoint(struct out *o, uint8_t ip_version, const uint8_t *addr, uint16_t port)
 {
 	char buf[INET6_ADDRSTRLEN];
@@ -67,8 +84,7 @@ static void put_endpoint(struct out *o, uint8_t ip_version, const uint8_t *addr,
 		buf[0] = '\0';
 	PUT(o, "{\"ip\":\"");
 	put_str(o, buf);
-	PUT(o, "\",\"port\":");
-	put_u64(o, port);
+	PUT_U64(o, "\",\"port\":", port);
 	*o->p++ = '}';
 }
 
@@ -96,42 +112,23 @@ static void put_us_or_null(struct out *o, int64_t ns)
 
 static void put_dir(struct out *o, const struct dpp_flow_dir_record *d)
 {
-	PUT(o, "{\"packets\":");
-	put_u64(o, d->packets);
-	PUT(o, ",\"payload_bytes\":");
-	put_u64(o, d->payload_bytes);
-	PUT(o, ",\"retrans\":");
-	put_u64(o, d->retrans);
-	PUT(o, ",\"out_of_order\":");
-	put_u64(o, d->out_of_order);
-	PUT(o, ",\"zero_window\":");
-	put_u64(o, d->zero_window);
-	PUT(o, ",\"rst\":");
-	put_u64(o, d->rst);
-	PUT(o, ",\"fin\":");
-	put_u64(o, d->fin);
-	PUT(o, ",\"win_max\":");
-	put_u64(o, d->win_max);
-	PUT(o, ",\"wscale\":");
-	if (d->has_wscale)
-		put_u64(o, d->wscale);
-	else
-		PUT(o, "null");
-	PUT(o, ",\"mss\":");
-	if (d->has_mss)
-		put_u64(o, d->mss);
-	else
-		PUT(o, "null");
+	PUT_U64(o, "{\"packets\":", d->packets);
+	PUT_U64(o, ",\"payload_bytes\":", d->payload_bytes);
+	PUT_U64(o, ",\"retrans\":", d->retrans);
+	PUT_U64(o, ",\"out_of_order\":", d->out_of_order);
+	PUT_U64(o, ",\"zero_window\":", d->zero_window);
+	PUT_U64(o, ",\"rst\":", d->rst);
+	PUT_U64(o, ",\"fin\":", d->fin);
+	PUT_U64(o, ",\"win_max\":", d->win_max);
+	PUT_U64_OR_NULL(o, ",\"wscale\":", d->has_wscale, d->wscale);
+	PUT_U64_OR_NULL(o, ",\"mss\":", d->has_mss, d->mss);
 	if (d->sack_ok)
 		PUT(o, ",\"sack_ok\":true");
 	else
 		PUT(o, ",\"sack_ok\":false");
-	PUT(o, ",\"dup_ack\":");
-	put_u64(o, d->dup_ack);
-	PUT(o, ",\"keep_alive\":");
-	put_u64(o, d->keep_alive);
-	PUT(o, ",\"zero_window_probe\":");
-	put_u64(o, d->zero_window_probe);
+	PUT_U64(o, ",\"dup_ack\":", d->dup_ack);
+	PUT_U64(o, ",\"keep_alive\":", d->keep_alive);
+	PUT_U64(o, ",\"zero_window_probe\":", d->zero_window_probe);
 	*o->p++ = '}';
 }
 
@@ -159,10 +156,8 @@ int dpp_flow_json_write(FILE *f, const struct dpp_flow_record *r)
 		PUT(&o, "null");
 	PUT(&o, ",\"end_reason\":\"");
 	put_str(&o, dpp_flow_end_reason_name(r->end_reason));
-	PUT(&o, "\",\"handshake\":{\"syn\":");
-	put_u64(&o, r->syn);
-	PUT(&o, ",\"synack\":");
-	put_u64(&o, r->synack);
+	PUT_U64(&o, "\",\"handshake\":{\"syn\":", r->syn);
+	PUT_U64(&o, ",\"synack\":", r->synack);
 	PUT(&o, ",\"syn_to_synack_us\":");
 	put_us_or_null(&o, r->syn_to_synack_ns);
 	PUT(&o, ",\"synack_to_ack_us\":");
@@ -171,10 +166,8 @@ int dpp_flow_json_write(FILE *f, const struct dpp_flow_record *r)
 	put_dir(&o, &r->c2s);
 	PUT(&o, ",\"s2c\":");
 	put_dir(&o, &r->s2c);
-	PUT(&o, ",\"lcore\":");
-	put_u64(&o, r->lcore);
-	PUT(&o, ",\"queue\":");
-	put_u64(&o, r->queue);
+	PUT_U64(&o, ",\"lcore\":", r->lcore);
+	PUT_U64(&o, ",\"queue\":", r->queue);
 	PUT(&o, "}\n");
 	if (fwrite(buf, 1, (size_t)(o.p - buf), f) != (size_t)(o.p - buf))
 		return -EIO;
