@@ -29,6 +29,8 @@ enum opt_kind {
 	OPT_U32,     /* unsigned integer in [min, max] */
 	OPT_POW2,    /* power of two in [min, max] */
 	OPT_DIST,    /* "queues" or "sw" */
+	OPT_CHOICE,  /* one of `choices`, stored as its index (uint32_t) */
+	OPT_NUMBER,  /* positive finite number at most max (double) */
 };
 
 struct opt_desc {
@@ -39,9 +41,13 @@ struct opt_desc {
 	uint64_t min;
 	uint64_t max;
 	const char *help;
+	const char *const *choices; /* OPT_CHOICE: NULL-terminated names */
 };
 
 #define OFF(f) offsetof(struct dpp_config, f)
+
+const char *const dpp_load_profile_names[] = {"none", "const", "burst", "poisson", NULL};
+static const char *const work_dist_names[] = {"fixed", "exp", NULL};
 
 /* Long-option ids start above any char so they can't clash with short ones. */
 enum { OPT_ID_BASE = 256 };
@@ -85,6 +91,39 @@ static const struct opt_desc options[] = {
 	 "polls every queue and spreads flows to the others by a symmetric hash (default queues)"},
 	{"dist-ring", 0, OPT_POW2, OFF(dist_ring), 64, 1u << 20,
 	 "packets in flight per RX-lcore-to-worker ring in --dist sw, a power of two (default 4096)"},
+	{"load", 0, OPT_CHOICE, OFF(load), 0, 0,
+	 "none, const, burst or poisson: a net_ring port of the probe's own rte_ring (--rxd slots, "
+	 "exact occupancy) fed by a producer lcore with this load profile (default none)",
+	 dpp_load_profile_names},
+	{"load-rate", 0, OPT_NUMBER, OFF(load_rate), 0, 1000000000,
+	 "mean packets per second the producer offers (default 1000000)"},
+	{"load-burst", 0, OPT_U32, OFF(load_burst), 1, 1u << 24,
+	 "packets per on/off burst of --load burst (default 256)"},
+	{"load-line-rate", 0, OPT_NUMBER, OFF(load_line_rate), 0, 1000000000,
+	 "packets per second inside a burst, at most (default 14880952, 10GbE at 64 bytes)"},
+	{"load-packets", 0, OPT_U32, OFF(load_packets), 1, 1u << 31,
+	 "packets the producer offers, then the probe stops (default: until --duration or signal)"},
+	{"load-flows", 0, OPT_U32, OFF(load_flows), 1, 1u << 20,
+	 "synthetic TCP flows the offered packets belong to (default 1024)"},
+	{"load-seed", 0, OPT_U32, OFF(load_seed), 0, UINT32_MAX,
+	 "seed of the Poisson gaps and the exponential --work-ns (default 1)"},
+	{"load-capture", 0, OPT_PATH, OFF(load_capture), 0, 0,
+	 "replay this capture's frames (in a loop) instead of synthetic TCP (default: none)"},
+	{"load-record", 0, OPT_PATH, OFF(load_record), 0, 0,
+	 "write every arrival, busy poll and stall to this file at exit, for the model "
+	 "(default: none)"},
+	{"load-record-max", 0, OPT_U32, OFF(load_record_max), 1024, 1u << 28,
+	 "arrivals and polls recorded at most (default 4194304)"},
+	{"work-ns", 0, OPT_U32, OFF(work_ns), 0, 100000000,
+	 "extra cost per packet on the workers, in ns, to play a slower probe (default 0)"},
+	{"work-dist", 0, OPT_CHOICE, OFF(work_dist), 0, 0,
+	 "fixed or exp: every packet costs --work-ns, or an exponential of that mean (default fixed)",
+	 work_dist_names},
+	{"stall-us", 0, OPT_NUMBER, OFF(stall_us), 0, 10000000,
+	 "inject a poll stall this long (us) every --stall-every polls, as an interrupt would "
+	 "(default: none)"},
+	{"stall-every", 0, OPT_U32, OFF(stall_every), 1, UINT32_MAX,
+	 "polls between two injected stalls (with --stall-us)"},
 };
 
 #define NB_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -109,6 +148,14 @@ void dpp_config_defaults(struct dpp_config *cfg)
 	cfg->export_ring = 16384;
 	cfg->dist_sw = false;
 	cfg->dist_ring = 4096;
+	cfg->load = DPP_LOAD_NONE;
+	cfg->load_rate = 1e6;
+	cfg->load_burst = 256;
+	cfg->load_line_rate = 14880952.0;
+	cfg->load_flows = 1024;
+	cfg->load_seed = 1;
+	cfg->load_record_max = 1u << 22;
+	cfg->work_dist = DPP_WORK_FIXED;
 }
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -159,6 +206,40 @@ static int apply(struct dpp_config *cfg, const struct opt_desc *o, const char *v
 		}
 		*(double *)field = d;
 		return 0;
+	}
+	case OPT_NUMBER: {
+		double d;
+
+		errno = 0;
+		d = strtod(value, &end);
+		if (errno != 0 || end == value || *end != '\0' || !isfinite(d)) {
+			set_err(err, errlen, "%s: '%s' is not a number", where, value);
+			return -EINVAL;
+		}
+		if (d <= 0.0 || d > (double)o->max) {
+			set_err(err, errlen, "%s: %s must be greater than 0 and at most %" PRIu64,
+				where, value, o->max);
+			return -EINVAL;
+		}
+		*(double *)field = d;
+		return 0;
+	}
+	case OPT_CHOICE: {
+		char names[128];
+		size_t len = 0;
+
+		for (uint32_t i = 0; o->choices[i] != NULL; i++) {
+			if (strcmp(value, o->choices[i]) == 0) {
+				*(uint32_t *)field = i;
+				return 0;
+			}
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+						i ? ", " : "", o->choices[i]);
+			if (len >= sizeof(names))
+				break;
+		}
+		set_err(err, errlen, "%s: '%s' is not one of: %s", where, value, names);
+		return -EINVAL;
 	}
 	case OPT_DIST:
 		if (strcmp(value, "queues") == 0)
@@ -302,7 +383,7 @@ static int load_file(struct dpp_config *cfg, const char *path, char *err, size_t
 
 const char *dpp_config_usage(void)
 {
-	static char buf[8192];
+	static char buf[16384];
 	size_t len;
 
 	if (buf[0] != '\0')
@@ -317,7 +398,8 @@ const char *dpp_config_usage(void)
 		snprintf(lhs, sizeof(lhs), "--%s %s", options[i].name,
 			 options[i].kind == OPT_PATH ? "PATH" :
 			 options[i].kind == OPT_SECONDS ? "SEC" :
-			 options[i].kind == OPT_DIST ? "MODE" : "N");
+			 options[i].kind == OPT_DIST || options[i].kind == OPT_CHOICE ? "MODE" :
+			 options[i].kind == OPT_NUMBER ? "X" : "N");
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  %-26s %s\n", lhs,
 					options[i].help);
 	}
@@ -328,6 +410,40 @@ const char *dpp_config_usage(void)
 			 "Example: dpprobe --no-pci --no-huge -m 256 -l 0,1 "
 			 "--vdev net_pcap0,rx_pcap=in.pcap -- --stats stats.jsonl\n");
 	return buf;
+}
+
+/* The ring-sizing study's options only make sense together: say which one is missing. */
+static int check_load(const struct dpp_config *cfg, char *err, size_t errlen)
+{
+	if ((cfg->stall_us > 0) != (cfg->stall_every > 0)) {
+		set_err(err, errlen, "%s: needs %s too", cfg->stall_us > 0 ? "--stall-us" :
+			"--stall-every", cfg->stall_us > 0 ? "--stall-every N" : "--stall-us V");
+		return -EINVAL;
+	}
+	if (cfg->load == DPP_LOAD_NONE) {
+		if (cfg->load_capture[0] != '\0' || cfg->load_record[0] != '\0' ||
+		    cfg->load_packets != 0) {
+			set_err(err, errlen, "%s: needs --load const|burst|poisson",
+				cfg->load_capture[0] != '\0' ? "--load-capture" :
+				cfg->load_record[0] != '\0' ? "--load-record" : "--load-packets");
+			return -EINVAL;
+		}
+		return DPP_CONFIG_RUN;
+	}
+	if (cfg->dist_sw) {
+		set_err(err, errlen, "--load: works with --dist queues only (the producer is the NIC)");
+		return -EINVAL;
+	}
+	if (cfg->load_rate > cfg->load_line_rate) {
+		set_err(err, errlen, "--load-rate: %.0f is above --load-line-rate %.0f",
+			cfg->load_rate, cfg->load_line_rate);
+		return -EINVAL;
+	}
+	if (cfg->load == DPP_LOAD_BURST && cfg->load_rate >= cfg->load_line_rate) {
+		set_err(err, errlen, "--load-rate: bursts need a mean rate below --load-line-rate");
+		return -EINVAL;
+	}
+	return DPP_CONFIG_RUN;
 }
 
 int dpp_config_parse(struct dpp_config *cfg, int argc, char *const argv[], char *err,
@@ -409,5 +525,5 @@ int dpp_config_parse(struct dpp_config *cfg, int argc, char *const argv[], char 
 		set_err(err, errlen, "--flows: a path is required");
 		return -EINVAL;
 	}
-	return DPP_CONFIG_RUN;
+	return check_load(cfg, err, errlen);
 }

@@ -39,7 +39,43 @@ struct dpp_config {
 	uint32_t export_ring; /**< Flow-record ring size per worker. */
 	bool dist_sw;         /**< Software distribution: one RX lcore feeds the workers. */
 	uint32_t dist_ring;   /**< Packets in flight per RX-lcore-to-worker ring. */
+	/*
+	 * The ring-sizing study (rings/ring_port.c, dataplane/producer.c): a
+	 * net_ring port built from the probe's own rte_ring of --rxd slots, fed
+	 * by a producer lcore with a load profile.
+	 */
+	uint32_t load;            /**< enum dpp_load_profile; DPP_LOAD_NONE: no ring port. */
+	double load_rate;         /**< Mean offered packets per second. */
+	uint32_t load_burst;      /**< Packets per on/off burst (DPP_LOAD_BURST). */
+	double load_line_rate;    /**< Packets per second inside a burst. */
+	uint32_t load_packets;    /**< Packets offered, then stop; 0: until --duration / signal. */
+	uint32_t load_flows;      /**< Synthetic TCP flows. */
+	uint32_t load_seed;       /**< Seed of the Poisson gaps and exponential work. */
+	char load_capture[PATH_MAX]; /**< Replay these frames instead of synthetic TCP; "" none. */
+	char load_record[PATH_MAX];  /**< Arrivals, service and stalls written here at exit. */
+	uint32_t load_record_max;    /**< Arrivals (and polls) recorded at most. */
+	uint32_t work_ns;         /**< Extra per-packet cost on the workers; 0: none. */
+	uint32_t work_dist;       /**< enum dpp_work_dist. */
+	double stall_us;          /**< Injected poll stall length; 0: none. */
+	uint32_t stall_every;     /**< Polls between two stalls. */
 };
+
+/** Load profiles of the ring-sizing study's producer. */
+enum dpp_load_profile {
+	DPP_LOAD_NONE = 0,
+	DPP_LOAD_CONST,   /**< Evenly spaced packets at --load-rate. */
+	DPP_LOAD_BURST,   /**< --load-burst packets at --load-line-rate, then silence; mean --load-rate. */
+	DPP_LOAD_POISSON, /**< Exponential gaps of mean 1 / --load-rate. */
+};
+
+/** Distribution of the extra per-packet cost --work-ns. */
+enum dpp_work_dist {
+	DPP_WORK_FIXED = 0, /**< Every packet costs --work-ns. */
+	DPP_WORK_EXP,       /**< Exponential with mean --work-ns. */
+};
+
+/** Names of enum dpp_load_profile, indexed by value ("none", "const", ...). */
+extern const char *const dpp_load_profile_names[];
 
 /** What dpp_config_parse() asks the caller to do. */
 enum dpp_config_action {
