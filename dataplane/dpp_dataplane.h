@@ -49,6 +49,7 @@ struct dpp_rxq {
 	uint32_t snaplen;   /**< A capture file's snap length; 0 on a live port. */
 	bool pcap_time; /**< Packets carry net_pcap's record time (us) in the dynfield. */
 	struct dpp_ring *dist_ring; /**< Non-NULL: dequeue mbufs from here, not from the port. */
+	struct dpp_ring_port *ring_port; /**< Non-NULL: the study's ring port (exact occupancy). */
 	struct dpp_rxq_stats stats;
 };
 
@@ -79,6 +80,13 @@ struct dpp_lcore_ctx {
 	uint64_t tsc_base;      /**< TSC at wall_base_ns. */
 	uint64_t wall_base_ns;  /**< Wall clock at start, ns since the epoch. */
 	uint64_t last_pkt_ns;   /**< Latest packet time seen; drives aging. */
+	/* Knobs of the ring-sizing study: a slower probe, interrupted polls. */
+	double work_cycles;     /**< Extra cost per packet (mean); 0: none. */
+	bool work_exp;          /**< Exponential rather than fixed. */
+	uint64_t rng;           /**< State of the exponential draws. */
+	uint64_t stall_cycles;  /**< Injected stall; 0: none. */
+	uint32_t stall_every;   /**< Loop iterations between two stalls. */
+	uint32_t stall_count;
 	struct dpp_lcore_counters counters;
 } __rte_cache_aligned;
 
@@ -162,6 +170,56 @@ unsigned int dpp_capture_paths(const char *devargs, char paths[][PATH_MAX], unsi
  * @return 0, or -errno with err filled (exit 2).
  */
 int dpp_captures_check(int argc, char **argv, char *err, size_t errlen);
+
+/**
+ * The ring-sizing study's producer lcore: the NIC of a ring port
+ * (dataplane/producer.c). Written by the producer, except `stop`.
+ */
+struct dpp_producer {
+	struct dpp_ring_port *rp;
+	struct rte_mempool *pool;
+	uint16_t lcore_id;
+	uint16_t link_type;  /**< Of the frames offered (a --load-capture's). */
+	uint32_t profile;    /**< enum dpp_load_profile. */
+	double rate, line_rate;
+	uint32_t burst;
+	uint64_t packets;    /**< 0: until stopped. */
+	uint32_t flows;
+	uint64_t rng;
+	uint64_t tsc_hz;
+	uint8_t **frames;    /**< --load-capture frames; NULL: synthetic TCP. */
+	uint16_t *frame_len;
+	uint32_t nb_frames;
+	volatile bool stop;
+	volatile bool done;
+};
+
+/**
+ * Build the ring port (--rxd slots), its pool and the producer's frames
+ * from the options. Call after rte_eal_init and before dpp_ports_setup,
+ * which then configures the ring port like any other.
+ * @return 0, or -errno with err filled (one line).
+ */
+int dpp_producer_setup(const struct dpp_config *cfg, struct dpp_producer **p, char *err,
+		       size_t errlen);
+
+/** The producer loop, launched on its lcore. arg is a struct dpp_producer. */
+int dpp_producer_main(void *arg);
+
+/** True once the producer is done and the worker took every packet it enqueued. */
+bool dpp_producer_drained(const struct dpp_producer *p);
+
+/** Free the producer, its pool and ring port (after the port is closed). */
+void dpp_producer_free(struct dpp_producer *p);
+
+/** Set a worker's --work-ns and --stall-us knobs from the options. */
+void dpp_worker_knobs(struct dpp_lcore_ctx *ctx, const struct dpp_config *cfg);
+
+/** A seed for dpp_rng_exp's generator state (never 0). */
+uint64_t dpp_rng_seed(uint32_t seed);
+
+/** An exponential draw of the given mean. */
+double dpp_rng_exp(uint64_t *state, double mean);
 
 /** Stop and close every port. */
 void dpp_ports_close(struct dpp_port *ports, uint16_t nb_ports);

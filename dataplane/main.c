@@ -76,6 +76,7 @@ struct app {
 	struct dpp_lcore_ctx *workers[RTE_MAX_LCORE];
 	uint16_t nb_workers;
 	struct dpp_lcore_ctx *rx; /**< --dist sw: the RX lcore; NULL otherwise. */
+	struct dpp_producer *producer; /**< --load: the ring port's producer; NULL otherwise. */
 	struct dpp_stats_queue_src queues[RTE_MAX_ETHPORTS * 8];
 	uint16_t nb_queues;
 	struct dpp_stats_lcore_src lcores[RTE_MAX_LCORE];
@@ -251,6 +252,7 @@ static struct dpp_lcore_ctx *new_lcore_ctx(const struct app *app, unsigned int l
 		ctx->linear = rte_malloc("dpp_linear", UINT16_MAX + 1, 0);
 	if (ctx->linear == NULL)
 		rte_exit(EXIT_FAILURE, "cannot allocate parse buffer\n");
+	dpp_worker_knobs(ctx, &app->cfg);
 	return ctx;
 }
 
@@ -319,6 +321,11 @@ static void attach_port_queue(struct app *app, struct dpp_lcore_ctx *ctx,
 			       (int)rte_lcore_to_socket_id(ctx->lcore_id)) != 0)
 		rte_exit(EXIT_FAILURE, "cannot allocate queue stats\n");
 	rxq->stats.occupancy_supported = dpp_rxq_occupancy_probe(port->port_id, q);
+	if (app->producer != NULL && app->producer->rp->port_id == port->port_id) {
+		/* The study's ring port: its occupancy is exact (rte_ring_count). */
+		rxq->ring_port = app->producer->rp;
+		rxq->stats.occupancy_supported = true;
+	}
 	if (port->socket_id >= 0 && (int)rte_lcore_to_socket_id(ctx->lcore_id) != port->socket_id)
 		DPP_LOG(WARNING,
 			"lcore %u polls port %u queue %u on another NUMA node "
@@ -331,6 +338,7 @@ static void attach_port_queue(struct app *app, struct dpp_lcore_ctx *ctx,
 		.lcore = ctx->lcore_id,
 		.ring_size = port->ring_size,
 		.rx = &rxq->stats,
+		.ring = rxq->ring_port,
 	};
 }
 
@@ -352,9 +360,20 @@ static void setup_lcores(struct app *app)
 			      "workers), e.g. -l 0-2");
 	if (rte_lcore_count() - 1 > DPP_MAX_WORKERS)
 		die_bad_input("-l: too many lcores for this build");
+	if (app->producer != NULL && rte_lcore_count() < 3)
+		die_bad_input("--load: needs at least three lcores (main, the producer, and "
+			      "workers), e.g. -l 0-2 or --lcores 0@0,1@0,2@1");
 
 	/* In --dist sw the first lcore after the main one is the RX lcore. */
+	bool producer_placed = false;
+
 	RTE_LCORE_FOREACH_WORKER(lcore_id) {
+		/* With --load the first lcore after the main one is the ring port's NIC. */
+		if (app->producer != NULL && !producer_placed) {
+			app->producer->lcore_id = (uint16_t)lcore_id;
+			producer_placed = true;
+			continue;
+		}
 		if (app->cfg.dist_sw && app->rx == NULL) {
 			app->rx = new_lcore_ctx(app, lcore_id, DPP_ROLE_RX, ts_off, ts_bit);
 			continue;
@@ -652,13 +671,24 @@ int main(int argc, char **argv)
 		die_bad_input("-l: need at least two lcores (the main lcore controls, the others "
 			      "poll), e.g. -l 0,1 or --lcores 0@0,1@0");
 
+	/* --load: the ring port exists before the ports are set up, like any vdev. */
+	if (app.cfg.load != DPP_LOAD_NONE) {
+		rc = dpp_producer_setup(&app.cfg, &app.producer, err, sizeof(err));
+		if (rc < 0)
+			die_bad_input(err);
+	}
+
 	rc = dpp_ports_setup(&app.cfg, app.ports, (uint16_t)(rte_lcore_count() - 1), err,
 			     sizeof(err));
 	if (rc < 0)
 		die_bad_input(err);
 	app.nb_ports = (uint16_t)rc;
-	for (uint16_t i = 0; i < app.nb_ports; i++)
+	for (uint16_t i = 0; i < app.nb_ports; i++) {
 		app.port_ids[i] = app.ports[i].port_id;
+		/* A replayed capture's frames are of its link type. */
+		if (app.producer != NULL && app.ports[i].port_id == app.producer->rp->port_id)
+			app.ports[i].queue[0].link_type = app.producer->link_type;
+	}
 
 	setup_lcores(&app);
 
@@ -678,6 +708,8 @@ int main(int argc, char **argv)
 		rte_eal_remote_launch(dpp_worker_main, app.workers[w], app.workers[w]->lcore_id);
 	if (app.rx != NULL)
 		rte_eal_remote_launch(dpp_rx_main, app.rx, app.rx->lcore_id);
+	if (app.producer != NULL)
+		rte_eal_remote_launch(dpp_producer_main, app.producer, app.producer->lcore_id);
 
 	start = wall_now();
 	next_stats = start + app.cfg.stats_interval_s;
@@ -721,13 +753,25 @@ int main(int argc, char **argv)
 			if (inputs_exhausted(&app, &ew))
 				break;
 		}
+		if (app.producer != NULL && dpp_producer_drained(app.producer)) {
+			why = "--load-packets offered";
+			break;
+		}
 	}
 	DPP_LOG(INFO, "stopping (%s)\n", why);
 
 	/*
-	 * Clean stop: the RX lcore (if any) drains its queues into the
-	 * workers' rings first; then workers drain and flush their tables.
+	 * Clean stop: the producer (if any) stops offering, the RX lcore (if
+	 * any) drains its queues into the workers' rings; then workers drain
+	 * and flush their tables.
 	 */
+	if (app.producer != NULL) {
+		app.producer->stop = true;
+		while (!__atomic_load_n(&app.producer->done, __ATOMIC_ACQUIRE)) {
+			drain_exports(&app);
+			rte_delay_us_sleep(100);
+		}
+	}
 	if (app.rx != NULL) {
 		app.rx->stop = true;
 		while (!__atomic_load_n(&app.rx->done, __ATOMIC_ACQUIRE)) {
@@ -757,6 +801,11 @@ int main(int argc, char **argv)
 
 	write_snapshot(&app, sw, true);
 	dpp_stats_writer_free(sw);
+	if (app.producer != NULL && app.cfg.load_record[0] != '\0' &&
+	    dpp_ring_record_write(app.producer->rp, app.cfg.load_record) != 0) {
+		errno = EIO;
+		fail_output(&app, "load-record", app.cfg.load_record);
+	}
 
 	errno = 0;
 	if (app.flows_out != stdout && fclose(app.flows_out) != 0)
@@ -766,6 +815,7 @@ int main(int argc, char **argv)
 		fail_output(&app, "stats", app.cfg.stats_path);
 
 	dpp_ports_close(app.ports, app.nb_ports);
+	dpp_producer_free(app.producer);
 	for (uint16_t w = 0; w < app.nb_workers; w++)
 		munmap(app.flow_mem[w], app.flow_mem_size);
 	{

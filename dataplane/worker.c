@@ -143,6 +143,64 @@ static inline bool parse_one(struct dpp_lcore_ctx *ctx, const struct dpp_rxq *q,
 }
 
 /*
+ * A poll of the ring-sizing study's ring port: the exact occupancy just
+ * before the dequeue (rte_ring_count on the port's own ring), and each
+ * packet's sojourn from its arrival stamp to this dequeue.
+ */
+static __rte_noinline uint16_t ring_port_poll(struct dpp_rxq *q, struct rte_mbuf **pkts,
+					      uint16_t burst)
+{
+	struct dpp_ring_port *rp = q->ring_port;
+	uint64_t now = rte_rdtsc();
+	uint32_t occ = rte_ring_count(rp->rx);
+	uint16_t n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, burst);
+
+	dpp_rxq_account_poll(&q->stats, n);
+	dpp_rxq_account_occupancy(&q->stats, (int)occ);
+	for (uint16_t i = 0; i < n; i++) {
+		uint64_t stamp = dpp_ring_port_stamp(rp, pkts[i]);
+
+		/* Stamped a hair after `now` but enqueued before the dequeue: 0. */
+		dpp_loghist_add(rp->poll.sojourn, stamp < now ? now - stamp : 0);
+	}
+	dpp_ring_port_poll(rp, now, occ, n);
+	return n;
+}
+
+/*
+ * --work-ns: spin as long as n packets more would cost, a fixed or an
+ * exponential amount each. Runs after the burst is tracked, so the ring
+ * sees a probe that is that much slower per packet.
+ */
+static __rte_noinline void extra_work(struct dpp_lcore_ctx *ctx, uint16_t n)
+{
+	double cycles = 0;
+	uint64_t until;
+
+	if (ctx->work_exp)
+		for (uint16_t i = 0; i < n; i++)
+			cycles += dpp_rng_exp(&ctx->rng, ctx->work_cycles);
+	else
+		cycles = ctx->work_cycles * n;
+	until = rte_rdtsc() + (uint64_t)cycles;
+	while (rte_rdtsc() < until)
+		rte_pause();
+}
+
+/* --stall-us: the poll loop stops as an interrupt or a cache-miss storm would stop it. */
+static __rte_noinline void stall(struct dpp_lcore_ctx *ctx)
+{
+	uint64_t start = rte_rdtsc(), end;
+
+	while (rte_rdtsc() - start < ctx->stall_cycles)
+		rte_pause();
+	end = rte_rdtsc();
+	for (uint16_t i = 0; i < ctx->nb_rxq; i++)
+		if (ctx->rxq[i].ring_port != NULL)
+			dpp_ring_port_stalled(ctx->rxq[i].ring_port, start, end);
+}
+
+/*
  * One poll of a packet source (an RX queue, or the ring an RX lcore fills)
  * with its fill accounting; occupancy is sampled every DPP_OCCUPANCY_EVERY
  * polls where the PMD supports it.
@@ -151,6 +209,8 @@ static inline uint16_t rxq_poll(struct dpp_rxq *q, struct rte_mbuf **pkts, uint1
 {
 	uint16_t n;
 
+	if (unlikely(q->ring_port != NULL))
+		return ring_port_poll(q, pkts, burst);
 	if (q->dist_ring != NULL)
 		n = (uint16_t)dpp_ring_dequeue(q->dist_ring, pkts, burst);
 	else
@@ -202,6 +262,8 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 		dpp_flow_table_burst(ctx->flows, views, ts_ns, nb_tcp, q->queue_id);
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
+	if (unlikely(ctx->work_cycles > 0))
+		extra_work(ctx, n);
 
 	ctx->counters.packets += n;
 	ctx->counters.bytes += bytes;
@@ -228,6 +290,10 @@ int dpp_worker_main(void *arg)
 
 		for (uint16_t i = 0; i < ctx->nb_rxq; i++)
 			got += poll_queue(ctx, &ctx->rxq[i], pkts, linear);
+		if (unlikely(ctx->stall_every != 0) && ++ctx->stall_count >= ctx->stall_every) {
+			ctx->stall_count = 0;
+			stall(ctx);
+		}
 
 		now = rte_rdtsc();
 		ctx->counters.cycles_total += now - prev;

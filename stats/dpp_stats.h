@@ -49,6 +49,7 @@ struct dpp_stats_queue_src {
 	uint16_t lcore;
 	uint16_t ring_size;
 	const struct dpp_rxq_stats *rx;
+	const struct dpp_ring_port *ring; /**< The ring-sizing study's ring port, else NULL. */
 };
 
 /** One lcore, as the snapshot shows it. */
@@ -100,6 +101,13 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final);
 
 /** Free a writer (the stream stays open). */
 void dpp_stats_writer_free(struct dpp_stats_writer *w);
+
+/**
+ * Write the ring-sizing study's object of a ring port queue (occupancy
+ * percentiles, sojourn, drops by cause, cycles per packet), starting with
+ * a comma: `,"ring_port":{...}` (stats/ring_json.c).
+ */
+void dpp_stats_write_ring_port(FILE *f, const struct dpp_ring_port *rp);
 
 /**
  * Write one flow record as a JSON line (contract format).

@@ -188,7 +188,10 @@ static void write_ports(struct dpp_stats_writer *w)
 				rx->polls, rx->empty, rx->full);
 			for (uint16_t i = 0; i <= rx->burst; i++)
 				fprintf(f, "%s%" PRIu64, i ? "," : "", rx->hist[i]);
-			fputs("]}}", f);
+			fputs("]}", f);
+			if (qs->ring != NULL)
+				dpp_stats_write_ring_port(f, qs->ring);
+			fputc('}', f);
 		}
 		fputc(']', f);
 		write_xstats(f, port_id);
