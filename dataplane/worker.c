@@ -170,21 +170,40 @@ static __rte_noinline uint16_t ring_port_poll(struct dpp_rxq *q, struct rte_mbuf
 /*
  * --work-ns: spin as long as n packets more would cost, a fixed or an
  * exponential amount each. Runs after the burst is tracked, so the ring
- * sees a probe that is that much slower per packet.
+ * sees a probe that is that much slower per packet. Time the lcore did not
+ * run (the OS preempted it: a gap between two TSC reads far longer than
+ * one turn of this loop) does no work: the spin goes on after it, as a
+ * preempted probe's work would, and the gap is recorded as a vacation of
+ * the ring port, where the model sees it as the server being away.
  */
-static __rte_noinline void extra_work(struct dpp_lcore_ctx *ctx, uint16_t n)
+static __rte_noinline void extra_work(struct dpp_lcore_ctx *ctx, struct dpp_ring_port *rp,
+				      uint16_t n)
 {
 	double cycles = 0;
-	uint64_t until;
+	uint64_t left, prev, now, gap_max;
 
 	if (ctx->work_exp)
 		for (uint16_t i = 0; i < n; i++)
 			cycles += dpp_rng_exp(&ctx->rng, ctx->work_cycles);
 	else
 		cycles = ctx->work_cycles * n;
-	until = rte_rdtsc() + (uint64_t)cycles;
-	while (rte_rdtsc() < until)
+	left = (uint64_t)cycles;
+	gap_max = ctx->tsc_hz / 1000000; /* 1 us: one turn takes ~10 ns */
+	prev = rte_rdtsc();
+	while (left > 0) {
+		uint64_t d;
+
 		rte_pause();
+		now = rte_rdtsc();
+		d = now - prev;
+		if (unlikely(d > gap_max)) {
+			if (rp != NULL)
+				dpp_ring_port_away(rp, prev, now);
+		} else {
+			left = d >= left ? 0 : left - d;
+		}
+		prev = now;
+	}
 }
 
 /* --stall-us: the poll loop stops as an interrupt or a cache-miss storm would stop it. */
@@ -263,7 +282,7 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
 	if (unlikely(ctx->work_cycles > 0))
-		extra_work(ctx, n);
+		extra_work(ctx, q->ring_port, n);
 
 	ctx->counters.packets += n;
 	ctx->counters.bytes += bytes;

@@ -237,6 +237,7 @@ double dpp_loghist_quantile(const struct dpp_loghist *h, double q);
 enum dpp_vacation_kind {
 	DPP_VAC_STALL = 0, /**< Injected with --stall-us. */
 	DPP_VAC_IDLE = 1,  /**< A gap between two empty polls far longer than a poll (preemption). */
+	DPP_VAC_AWAY = 2,  /**< A gap in the --work-ns spin of a busy poll (preemption). */
 };
 
 /**
@@ -284,9 +285,11 @@ struct dpp_ring_poll_stats {
 	uint64_t stall_cycles; /**< Injected stalls. */
 	uint64_t stalls;
 	uint64_t idle_gaps;    /**< Empty-poll gaps over the idle threshold (recorded as vacations). */
+	uint64_t aways;        /**< Preemptions seen while busy (--work-ns spin). */
+	uint64_t away_cycles;
 	/* Poll-to-poll state. */
 	uint64_t last_tsc;
-	uint64_t stall_pending;
+	uint64_t stall_pending; /**< Stalls and preemptions since the last poll: not service. */
 	uint32_t last_n;
 	uint64_t last_rec; /**< 1 + record index of the previous poll; 0 if not recorded. */
 	uint64_t idle_gap_cycles; /**< Threshold: an empty poll longer than this is a vacation. */
@@ -361,6 +364,18 @@ static inline void dpp_ring_port_stalled(struct dpp_ring_port *rp, uint64_t star
 	rp->poll.stall_cycles += end - start;
 	rp->poll.stalls++;
 	dpp_ring_record_vacation(rp, start, end, DPP_VAC_STALL);
+}
+
+/**
+ * The worker was away (preempted) from start to end while busy with a
+ * burst: the model's vacation, not service. Worker only.
+ */
+static inline void dpp_ring_port_away(struct dpp_ring_port *rp, uint64_t start, uint64_t end)
+{
+	rp->poll.stall_pending += end - start;
+	rp->poll.away_cycles += end - start;
+	rp->poll.aways++;
+	dpp_ring_record_vacation(rp, start, end, DPP_VAC_AWAY);
 }
 
 /**

@@ -60,9 +60,10 @@ void dpp_stats_write_ring_port(FILE *f, const struct dpp_ring_port *rp)
 	fprintf(f,
 		",\"cycles_per_pkt\":%.1f,\"tsc_hz\":%" PRIu64 ",\"empty_polls\":%" PRIu64
 		",\"empty_poll_cycles\":%.1f,\"stalls\":%" PRIu64 ",\"stall_cycles\":%" PRIu64
-		",\"idle_gaps\":%" PRIu64 "}",
+		",\"idle_gaps\":%" PRIu64 ",\"busy_preemptions\":%" PRIu64
+		",\"busy_preempted_cycles\":%" PRIu64 "}",
 		ps->packets ? (double)ps->busy_cycles / (double)ps->packets : 0.0, rp->tsc_hz,
 		ps->empty_polls,
 		ps->empty_polls ? (double)ps->empty_cycles / (double)ps->empty_polls : 0.0,
-		ps->stalls, ps->stall_cycles, ps->idle_gaps);
+		ps->stalls, ps->stall_cycles, ps->idle_gaps, ps->aways, ps->away_cycles);
 }
