@@ -1,0 +1,98 @@
+"""Read a dpprobe --load-record file: one JSON header line, then raw arrays.
+
+The header lists the arrays in order as [name, dtype, count] ("u8" is a
+little-endian uint64, "u4" uint32, "u1" uint8), so nothing here depends on
+a C struct layout.
+"""
+import json
+
+import numpy as np
+
+
+class Record:
+    """Arrivals, busy polls and vacations of one run, times in seconds from the first arrival."""
+
+    def __init__(self, header, arrays):
+        self.header = header
+        hz = float(header["tsc_hz"])
+        self.tsc_hz = hz
+        self.ring_size = int(header["ring_size"])
+        self.truncated = bool(header["truncated"])
+        arr = arrays["arr_tsc"]
+        self.t0 = int(arr[0]) if len(arr) else 0
+        rel = lambda a: (a.astype(np.int64) - self.t0).astype(np.float64) / hz
+        self.arrivals = rel(arr)
+        self.fate = arrays["arr_fate"]
+        self.poll_t = rel(arrays["poll_tsc"])
+        self.poll_n = arrays["poll_n"].astype(np.int64)
+        self.poll_occ = arrays["poll_occ"].astype(np.int64)
+        self.poll_svc = arrays["poll_svc"].astype(np.float64) / hz
+        self.vac_start = rel(arrays["vac_start"])
+        self.vac_end = rel(arrays["vac_end"])
+        self.vac_kind = arrays["vac_kind"]
+        ep = int(header["empty_polls"])
+        self.empty_poll_s = (float(header["empty_cycles"]) / ep / hz) if ep else 50e-9
+        self._split_busy_preemptions()
+
+    def _split_busy_preemptions(self):
+        """Take the OS's preemptions out of busy polls' service times.
+
+        The worker records the gaps it sees while idle or in the --work-ns spin as
+        vacations, but a preemption while it parses or tracks lands in that poll's
+        service time. A busy poll far slower than its packets' usual cost (more
+        than 8 times the median per packet plus 20 us) was preempted: its packets
+        keep the usual cost and the rest becomes a vacation at the end of the poll,
+        at the real time it happened, which is where the model must see it.
+        """
+        self.busy_preemptions = 0
+        ok = self.poll_svc > 0
+        if not ok.any():
+            return
+        med = float(np.median(self.poll_svc[ok] / self.poll_n[ok]))
+        usual = self.poll_n * med
+        slow = ok & (self.poll_svc > 8 * usual + 20e-6)
+        if not slow.any():
+            return
+        self.busy_preemptions = int(slow.sum())
+        start = self.poll_t[slow] + usual[slow]
+        end = self.poll_t[slow] + self.poll_svc[slow]
+        self.poll_svc = np.where(slow, usual, self.poll_svc)
+        vs = np.concatenate((self.vac_start, start))
+        ve = np.concatenate((self.vac_end, end))
+        vk = np.concatenate((self.vac_kind, np.full(len(start), 3, dtype=self.vac_kind.dtype)))
+        order = np.argsort(vs, kind="stable")
+        self.vac_start, self.vac_end, self.vac_kind = vs[order], ve[order], vk[order]
+
+    def service_per_packet(self):
+        """Each dequeued packet's service time, in dequeue order: its poll's time / its count.
+
+        The last busy poll was never closed by a next poll (0): it gets the median.
+        """
+        svc = self.poll_svc.copy()
+        open_polls = svc <= 0
+        if open_polls.any() and (~open_polls).any():
+            svc[open_polls] = np.median(svc[~open_polls] / self.poll_n[~open_polls]) * \
+                self.poll_n[open_polls]
+        return np.repeat(svc / np.maximum(self.poll_n, 1), self.poll_n)
+
+    def measured_sojourns(self):
+        """Sojourn of every dequeued packet from the record (FIFO: accepted arrivals in order)."""
+        acc = self.arrivals[self.fate == 0]
+        deq = np.repeat(self.poll_t, self.poll_n)
+        m = min(len(acc), len(deq))
+        return deq[:m] - acc[:m]
+
+
+def read(path):
+    with open(path, "rb") as f:
+        header = json.loads(f.readline())
+        if header.get("format") != "dpprobe-ring-record":
+            raise ValueError(f"{path}: not a dpprobe ring record")
+        arrays = {}
+        for name, dtype, count in header["arrays"]:
+            size = int(dtype[1:])
+            buf = f.read(size * count)
+            if len(buf) != size * count:
+                raise ValueError(f"{path}: {name} cut short")
+            arrays[name] = np.frombuffer(buf, dtype="<" + dtype, count=count)
+    return Record(header, arrays)
