@@ -23,14 +23,15 @@ class Result:
         self.drop_mask = drop_mask
 
 
-def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), window=None):
+def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), window=None,
+             trace=None):
     """Run the model.
 
     arrivals: sorted arrival times (s); service: service time of the 1st, 2nd, ...
     packet dequeued (s; past its end the mean is used); K: ring slots; B: burst;
     empty_poll: cost of a poll that finds nothing (s); vac_start/vac_end: vacations,
     sorted; window: (t0, t1) in which polls are counted in occ_hist (default: the
-    arrivals' span). Returns a Result with occ_hist[i] = polls that found i packets.
+    arrivals' span); trace: a list to append (t, queue, taken) of every busy poll to. Returns a Result with occ_hist[i] = polls that found i packets.
     """
     arrivals = np.asarray(arrivals, dtype=np.float64)
     service = np.asarray(service, dtype=np.float64)
@@ -93,6 +94,8 @@ def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), wind
             occ_hist[min(q, K)] += 1
         m = min(q, B)
         if m > 0:
+            if trace is not None:
+                trace.append((t, q, m))
             soj[n_deq:n_deq + m] = t - acc_t[head:head + m]
             head += m
             work = svc_cum[n_deq + m] - svc_cum[n_deq]
@@ -108,18 +111,27 @@ def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), wind
         # if the arrival comes during it.
         t_new = t + e * math.ceil((max(nxt, t + e) - t) / e)
         t_new = out_of_vacation(t_new)
-        # Empty polls in between (after this one), inside the window.
-        lo, hi = max(start + e, w0), min(t_new - e, w1)
-        if hi >= lo:
-            occ_hist[0] += math.floor((hi - lo) / e) + 1
+        # Empty polls in between (after this one), inside the window, and not
+        # while the server was away.
+        lo, hi = max(start + e, w0), min(t_new, w1)
+        if hi > lo:
+            away = 0.0
+            j = v - 1 if v > 0 else 0
+            while j < nv and vs[j] < hi:
+                away += max(0.0, min(ve[j], hi) - max(vs[j], lo))
+                j += 1
+            occ_hist[0] += max(0, math.floor((hi - lo - away) / e))
         t = t_new
     return Result(n, int(drop.sum()), soj[:n_deq], occ_hist, drop)
 
 
-def ks_distance(hist_a, hist_b):
-    """Kolmogorov-Smirnov distance of two occupancy distributions given as histograms."""
+def ks_distance(hist_a, hist_b, skip_empty=False):
+    """Kolmogorov-Smirnov distance of two occupancy distributions given as histograms;
+    skip_empty: of the polls that found at least one packet."""
     a = np.asarray(hist_a, dtype=np.float64)
     b = np.asarray(hist_b, dtype=np.float64)
+    if skip_empty:
+        a, b = a[1:], b[1:]
     size = max(len(a), len(b))
     a = np.pad(a, (0, size - len(a)))
     b = np.pad(b, (0, size - len(b)))
