@@ -24,14 +24,18 @@ class Result:
 
 
 def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), window=None,
-             trace=None):
+             trace=None, poll_cost=0.0, dequeue_lag=0.0, wake=None):
     """Run the model.
 
     arrivals: sorted arrival times (s); service: service time of the 1st, 2nd, ...
     packet dequeued (s; past its end the mean is used); K: ring slots; B: burst;
     empty_poll: cost of a poll that finds nothing (s); vac_start/vac_end: vacations,
     sorted; window: (t0, t1) in which polls are counted in occ_hist (default: the
-    arrivals' span); trace: a list to append (t, queue, taken) of every busy poll to. Returns a Result with occ_hist[i] = polls that found i packets.
+    arrivals' span); poll_cost: fixed cost of each busy poll (s), on top of its packets'; dequeue_lag: a poll
+    reads the occupancy at t and dequeues at t + dequeue_lag, taking what came in between;
+    wake: sorted times of the real server's busy polls: an idle server's first poll after
+    an arrival is the real one's if it came within 2 us (the phase of the poll loop
+    against the arrivals is part of the record, like the vacations); trace: a list to append (t, queue, taken) of every busy poll to. Returns a Result with occ_hist[i] = polls that found i packets.
     """
     arrivals = np.asarray(arrivals, dtype=np.float64)
     service = np.asarray(service, dtype=np.float64)
@@ -92,13 +96,22 @@ def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), wind
             i += 1
         if w0 <= t <= w1:
             occ_hist[min(q, K)] += 1
+        # ...and those that come while it dequeues.
+        while i < n and arr[i] <= t + dequeue_lag:
+            if q >= K:
+                drop[i] = True
+            else:
+                acc_t[n_acc] = arr[i]
+                n_acc += 1
+                q += 1
+            i += 1
         m = min(q, B)
         if m > 0:
             if trace is not None:
                 trace.append((t, q, m))
             soj[n_deq:n_deq + m] = t - acc_t[head:head + m]
             head += m
-            work = svc_cum[n_deq + m] - svc_cum[n_deq]
+            work = poll_cost + svc_cum[n_deq + m] - svc_cum[n_deq]
             n_deq += m
             t = out_of_vacation(advance(t, work))
             continue
@@ -110,6 +123,10 @@ def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), wind
         # Waiting is not work: a vacation while idle delays the next poll only
         # if the arrival comes during it.
         t_new = t + e * math.ceil((max(nxt, t + e) - t) / e)
+        if wake is not None:
+            k = int(np.searchsorted(wake, nxt))
+            if k < len(wake) and wake[k] - nxt <= 2e-6 and wake[k] >= t:
+                t_new = float(wake[k])
         t_new = out_of_vacation(t_new)
         # Empty polls in between (after this one), inside the window, and not
         # while the server was away.
@@ -162,7 +179,8 @@ def simulate_record(rec, burst):
     """The model on a recorded run: its arrivals, its per-packet service, its vacations."""
     return simulate(rec.arrivals, rec.service_per_packet(), rec.ring_size, burst,
                     rec.empty_poll_s, rec.vac_start, rec.vac_end,
-                    window=(0.0, float(rec.arrivals[-1])) if len(rec.arrivals) else None)
+                    window=(0.0, float(rec.arrivals[-1])) if len(rec.arrivals) else None,
+                    poll_cost=rec.poll_overhead, dequeue_lag=rec.dequeue_lag, wake=rec.poll_t)
 
 
 def largest_lossless_burst(K, B, service, empty_poll, line_gap, upper=1 << 20):
