@@ -583,7 +583,7 @@ static void outcome_refused_when_syn_answered_by_rst(void **state)
 	assert_int_equal(r->rst_by, DPP_SIDE_SERVER);
 	assert_int_equal(r->syn, 1);
 	assert_int_equal(r->synack, 0);
-	assert_int_equal(r->syn_to_synack_ns, -1);
+	assert_int_equal(r->syn_to_synack_ns, DPP_FLOW_NO_TIME);
 	assert_int_equal(dpp_flow_table_counters(h->t)->refused, 1);
 	harness_free(h);
 }
@@ -603,7 +603,7 @@ static void outcome_midstream_picks_client_by_port(void **state)
 	assert_int_equal(r->server_port, 80);
 	assert_int_equal(r->s2c.payload_bytes, 100);
 	assert_int_equal(r->c2s.packets, 1);
-	assert_int_equal(r->synack_to_ack_ns, -1);
+	assert_int_equal(r->synack_to_ack_ns, DPP_FLOW_NO_TIME);
 	harness_free(h);
 }
 
