@@ -37,18 +37,25 @@ class Record:
         self.dequeue_lag = self._fit_dequeue_lag()
 
     def _fit_dequeue_lag(self):
-        """Time from a poll's occupancy read (its timestamp) to its dequeue: a packet
-        stamped in between is not in the occupancy but is taken. Estimated as the
-        99th percentile of how long after its poll the last packet a poll took was
-        stamped, over the polls where that is after (tens of ns)."""
+        """Two lags of the real ring, fitted to what its polls saw (0 to 400 ns each):
+        a packet stamped at a is in the ring from a + visible_lag (the enqueue comes
+        after the stamp), and a poll that reads the occupancy at t dequeues at
+        t + dequeue_lag. Each is the value for which the arrivals reproduce the most
+        polls' occupancy (resp. packets taken). Returns dequeue_lag; sets visible_lag."""
+        self.visible_lag = 0.0
         acc = self.arrivals[self.fate == 0]
-        if len(acc) == 0 or len(self.poll_n) == 0:
+        if len(acc) == 0 or len(self.poll_n) < 10:
             return 0.0
-        last = np.cumsum(self.poll_n) - 1
-        ok = last < len(acc)
-        lag = acc[last[ok]] - self.poll_t[ok]
-        lag = lag[(lag > 0) & (lag < 1e-6)]
-        return float(np.percentile(lag, 99)) if len(lag) >= 5 else 0.0
+        before = np.concatenate(([0], np.cumsum(self.poll_n)[:-1]))
+        ok = before + self.poll_n <= len(acc)
+        t, occ, n, before = self.poll_t[ok], self.poll_occ[ok], self.poll_n[ok], before[ok]
+        grid = np.arange(0, 401e-9, 10e-9)
+        err = [np.mean(np.searchsorted(acc, t - v, side="right") - before != occ) for v in grid]
+        self.visible_lag = vis = float(grid[int(np.argmin(err))])
+        cap = int(self.poll_n.max())
+        err = [np.mean(np.minimum(np.searchsorted(acc, t + d - vis, side="right") - before, cap)
+                       != n) for d in grid]
+        return float(grid[int(np.argmin(err))])
 
     def _fit_poll_overhead(self):
         """Fixed cost of a busy poll (rx_burst, the table's burst passes, a cold

@@ -122,9 +122,10 @@ def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), wind
         start = t
         # Waiting is not work: a vacation while idle delays the next poll only
         # if the arrival comes during it.
-        t_new = t + e * math.ceil((max(nxt, t + e) - t) / e)
+        t_new = t + e * math.ceil((max(nxt - dequeue_lag, t + e) - t) / e)
         if wake is not None:
-            k = int(np.searchsorted(wake, nxt))
+            # The real poll that got it may have read the ring just before it came.
+            k = int(np.searchsorted(wake, nxt - dequeue_lag))
             if k < len(wake) and wake[k] - nxt <= 2e-6 and wake[k] >= t:
                 t_new = float(wake[k])
         t_new = out_of_vacation(t_new)
@@ -177,9 +178,12 @@ def hist_quantile(hist, q):
 
 def simulate_record(rec, burst):
     """The model on a recorded run: its arrivals, its per-packet service, its vacations."""
-    return simulate(rec.arrivals, rec.service_per_packet(), rec.ring_size, burst,
+    # Packets enter the ring visible_lag after their stamp: that is the arrival the
+    # ring sees, against the real poll times the model wakes at and the vacations.
+    return simulate(rec.arrivals + rec.visible_lag, rec.service_per_packet(), rec.ring_size, burst,
                     rec.empty_poll_s, rec.vac_start, rec.vac_end,
-                    window=(0.0, float(rec.arrivals[-1])) if len(rec.arrivals) else None,
+                    window=(rec.visible_lag, float(rec.arrivals[-1]) + rec.visible_lag)
+                    if len(rec.arrivals) else None,
                     poll_cost=rec.poll_overhead, dequeue_lag=rec.dequeue_lag, wake=rec.poll_t)
 
 
