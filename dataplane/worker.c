@@ -150,25 +150,36 @@ static inline bool parse_one(struct dpp_lcore_ctx *ctx, const struct dpp_rxq *q,
 /*
  * A poll of the ring-sizing study's ring port: the exact occupancy just
  * before the dequeue (rte_ring_count on the port's own ring), and each
- * packet's sojourn from its arrival stamp to this dequeue.
+ * packet's sojourn from its arrival stamp to the moment it was dequeued
+ * (the TSC read right after rx_burst: the poll is timed by its dequeue).
+ * If the OS took the lcore away between the count and the dequeue, the
+ * count is stale: that gap is a vacation and the poll's occupancy is not
+ * sampled.
  */
 static __rte_noinline uint16_t ring_port_poll(struct dpp_rxq *q, struct rte_mbuf **pkts,
 					      uint16_t burst)
 {
 	struct dpp_ring_port *rp = q->ring_port;
-	uint64_t now = rte_rdtsc();
+	uint64_t before = rte_rdtsc();
 	uint32_t occ = rte_ring_count(rp->rx);
 	uint16_t n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, burst);
+	uint64_t now = rte_rdtsc();
+	bool fresh = now - before <= rp->poll.idle_gap_cycles;
 
+	if (unlikely(!fresh)) {
+		dpp_ring_port_away(rp, before, now);
+	} else {
+		rp->poll.count_lag_cycles += now - before;
+		rp->poll.count_lag_polls++;
+	}
 	dpp_rxq_account_poll(&q->stats, n);
 	dpp_rxq_account_occupancy(&q->stats, (int)occ);
 	for (uint16_t i = 0; i < n; i++) {
 		uint64_t stamp = dpp_ring_port_stamp(rp, pkts[i]);
 
-		/* Stamped a hair after `now` but enqueued before the dequeue: 0. */
 		dpp_loghist_add(rp->poll.sojourn, stamp < now ? now - stamp : 0);
 	}
-	dpp_ring_port_poll(rp, now, occ, n);
+	dpp_ring_port_poll(rp, now, occ, n, fresh);
 	return n;
 }
 

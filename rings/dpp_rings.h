@@ -285,6 +285,8 @@ struct dpp_ring_poll_stats {
 	uint64_t stall_cycles; /**< Injected stalls. */
 	uint64_t stalls;
 	uint64_t idle_gaps;    /**< Empty-poll gaps over the idle threshold (recorded as vacations). */
+	uint64_t count_lag_cycles; /**< Sum over polls of count-to-dequeue time. */
+	uint64_t count_lag_polls;
 	uint64_t aways;        /**< Preemptions seen while busy (--work-ns spin). */
 	uint64_t away_cycles;
 	/* Poll-to-poll state. */
@@ -379,12 +381,14 @@ static inline void dpp_ring_port_away(struct dpp_ring_port *rp, uint64_t start, 
 }
 
 /**
- * Account one poll of the ring port: `now` is the TSC just before the
- * dequeue, `occ` the ring's count then, `n` the packets dequeued. Closes
- * the previous poll's service time. Worker only; hot path.
+ * Account one poll of the ring port: `now` is the TSC of the dequeue,
+ * `occ` the ring's count just before it, `n` the packets dequeued; `fresh`
+ * false when the count is stale (the lcore was away in between: then the
+ * occupancy is not sampled). Closes the previous poll's service time.
+ * Worker only; hot path.
  */
 static inline void dpp_ring_port_poll(struct dpp_ring_port *rp, uint64_t now, uint32_t occ,
-				      uint32_t n)
+				      uint32_t n, bool fresh)
 {
 	struct dpp_ring_poll_stats *ps = &rp->poll;
 	struct dpp_ring_record *r = rp->rec;
@@ -411,7 +415,7 @@ static inline void dpp_ring_port_poll(struct dpp_ring_port *rp, uint64_t now, ui
 	ps->last_tsc = now;
 	ps->last_n = n;
 	ps->occ_last = occ;
-	if (ws != 0 && now >= ws && now <= we) {
+	if (fresh && ws != 0 && now >= ws && now <= we) {
 		ps->polls++;
 		ps->occ_hist[RTE_MIN(occ, rp->size)]++;
 		if (occ >= rp->size)

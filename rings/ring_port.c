@@ -201,6 +201,7 @@ int dpp_ring_record_write(const struct dpp_ring_port *rp, const char *path)
 		"{\"format\":\"dpprobe-ring-record\",\"version\":1,\"tsc_hz\":%" PRIu64
 		",\"ring_size\":%u,\"window_start\":%" PRIu64 ",\"window_end\":%" PRIu64
 		",\"truncated\":%s,\"empty_polls\":%" PRIu64 ",\"empty_cycles\":%" PRIu64
+		",\"count_lag_cycles\":%.1f"
 		",\"offered\":%" PRIu64 ",\"ring_full\":%" PRIu64 ",\"pool_empty\":%" PRIu64
 		",\"arrays\":[[\"arr_tsc\",\"u8\",%" PRIu64 "],[\"arr_fate\",\"u1\",%" PRIu64
 		"],[\"poll_tsc\",\"u8\",%" PRIu64 "],[\"poll_n\",\"u4\",%" PRIu64
@@ -208,7 +209,9 @@ int dpp_ring_record_write(const struct dpp_ring_port *rp, const char *path)
 		"],[\"vac_start\",\"u8\",%" PRIu64 "],[\"vac_end\",\"u8\",%" PRIu64
 		"],[\"vac_kind\",\"u1\",%" PRIu64 "]]}\n",
 		rp->tsc_hz, rp->size, rp->window_start, rp->window_end,
-		r->truncated ? "true" : "false", ps->empty_polls, ps->empty_cycles, rp->offered,
+		r->truncated ? "true" : "false", ps->empty_polls, ps->empty_cycles,
+		ps->count_lag_polls ? (double)ps->count_lag_cycles / (double)ps->count_lag_polls : 0.0,
+		rp->offered,
 		rp->ring_full, rp->pool_empty, r->n_arr, r->n_arr, r->n_poll, r->n_poll, r->n_poll,
 		r->n_poll, r->n_vac, r->n_vac, r->n_vac);
 	rc |= put(f, r->arr_tsc, sizeof(uint64_t), r->n_arr);

@@ -15,8 +15,10 @@ def _loss(v):
 
 
 def loss_vs_ring(a, points, path):
+    from matplotlib.lines import Line2D
+
     profiles = a.profiles
-    fig, axes = plt.subplots(1, len(profiles), figsize=(5.2 * len(profiles), 4.4), sharey=True,
+    fig, axes = plt.subplots(1, len(profiles), figsize=(5.2 * len(profiles), 4.6), sharey=True,
                              squeeze=False)
     colors = plt.cm.viridis(np.linspace(0, 0.85, len(a.rhos)))
     for ax, pr in zip(axes[0], profiles):
@@ -26,14 +28,14 @@ def loss_vs_ring(a, points, path):
             if not pts:
                 continue
             ks = [p["ring_size"] for p in pts]
-            ax.plot(ks, [_loss(p["loss"]) for p in pts], "o-", color=c, label=f"rho {rho:g} measured")
-            ax.plot(ks, [_loss(p["sim_loss"]) for p in pts], "x--", color=c, alpha=0.8,
-                    label=f"rho {rho:g} model")
+            ax.plot(ks, [_loss(p["loss"]) for p in pts], "o-", color=c)
+            ax.plot(ks, [_loss(p["sim_loss"]) for p in pts], "x--", color=c, alpha=0.8)
+            ax.plot(ks, [_loss(p["quiet_sim_loss"]) for p in pts], "s:", color=c, alpha=0.8,
+                    mfc="none")
             mdk = [p.get("mdk_loss") for p in pts]
             if all(m is not None for m in mdk):
-                ax.plot(ks, [_loss(m) for m in mdk], ":", color=c, alpha=0.6,
-                        label=f"rho {rho:g} M/D/1/(K+1)")
-        ax.axhline(a.loss_target, color="red", lw=0.8, ls="-.", label=f"target {a.loss_target:g}")
+                ax.plot(ks, [_loss(m) for m in mdk], "-", color=c, lw=0.8, alpha=0.5)
+        ax.axhline(a.loss_target, color="red", lw=0.8, ls="-.")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_ylim(FLOOR / 2, 1.5)
@@ -41,12 +43,19 @@ def loss_vs_ring(a, points, path):
         extra = f", B={a.burst}" if pr == "burst" else ""
         ax.set_title(f"{pr}{extra}")
         ax.grid(True, which="both", alpha=0.3)
-    axes[0][0].set_ylabel(f"loss (drops / offered); no loss drawn at {FLOOR:g}")
-    axes[0][-1].legend(fontsize=7, loc="upper right")
+    axes[0][0].set_ylabel(f"loss (drops / offered); none drawn at {FLOOR:g}")
+    handles = [Line2D([], [], color=c, lw=2, label=f"rho {rho:g}") for c, rho in zip(colors, a.rhos)]
+    handles += [Line2D([], [], color="k", marker="o", label="measured"),
+                Line2D([], [], color="k", marker="x", ls="--", label="model (same run)"),
+                Line2D([], [], color="k", marker="s", mfc="none", ls=":",
+                       label="model, no preemption"),
+                Line2D([], [], color="k", lw=0.8, alpha=0.5, label="M/D/1/(K+1) (poisson)"),
+                Line2D([], [], color="red", lw=0.8, ls="-.", label=f"target {a.loss_target:g}")]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
+               frameon=False)
     stall = f", stall {a.stall_us:g} us every {a.stall_every} polls" if a.stall_us else ""
-    fig.suptitle(f"Loss vs ring size: measured (o), model (x)\nwork {a.work_ns} ns/pkt{stall}",
-                 fontsize=10)
-    fig.tight_layout()
+    fig.suptitle(f"Loss vs RX ring size; probe cost {a.work_ns} ns/pkt extra{stall}", fontsize=10)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

@@ -33,28 +33,24 @@ class Record:
         ep = int(header["empty_polls"])
         self.empty_poll_s = (float(header["empty_cycles"]) / ep / hz) if ep else 50e-9
         self._split_busy_preemptions()
+        self._merge_vacations()
         self.poll_overhead = self._fit_poll_overhead()
-        self.dequeue_lag = self._fit_dequeue_lag()
+        # A poll reads the ring's count this long before its dequeue (its timestamp).
+        self.count_lag = float(header.get("count_lag_cycles", 0.0)) / hz
+        self.visible_lag = self._fit_visible_lag()
 
-    def _fit_dequeue_lag(self):
-        """Two lags of the real ring, fitted to what its polls saw (0 to 400 ns each):
-        a packet stamped at a is in the ring from a + visible_lag (the enqueue comes
-        after the stamp), and a poll that reads the occupancy at t dequeues at
-        t + dequeue_lag. Each is the value for which the arrivals reproduce the most
-        polls' occupancy (resp. packets taken). Returns dequeue_lag; sets visible_lag."""
-        self.visible_lag = 0.0
+    def _fit_visible_lag(self):
+        """A packet stamped at a is in the ring from a + visible_lag (the enqueue comes
+        after the stamp): the value (0 to 400 ns) for which the arrivals reproduce
+        the most polls' occupancy, read count_lag before each poll's dequeue."""
         acc = self.arrivals[self.fate == 0]
         if len(acc) == 0 or len(self.poll_n) < 10:
             return 0.0
         before = np.concatenate(([0], np.cumsum(self.poll_n)[:-1]))
         ok = before + self.poll_n <= len(acc)
-        t, occ, n, before = self.poll_t[ok], self.poll_occ[ok], self.poll_n[ok], before[ok]
+        t, occ, before = self.poll_t[ok] - self.count_lag, self.poll_occ[ok], before[ok]
         grid = np.arange(0, 401e-9, 10e-9)
         err = [np.mean(np.searchsorted(acc, t - v, side="right") - before != occ) for v in grid]
-        self.visible_lag = vis = float(grid[int(np.argmin(err))])
-        cap = int(self.poll_n.max())
-        err = [np.mean(np.minimum(np.searchsorted(acc, t + d - vis, side="right") - before, cap)
-                       != n) for d in grid]
         return float(grid[int(np.argmin(err))])
 
     def _fit_poll_overhead(self):
@@ -76,6 +72,26 @@ class Record:
         c1, c0 = np.polyfit(ns, meds, 1, w=ws)
         low = float(np.min(self.poll_svc[ok]))
         return float(min(max(c0, 0.0), low))
+
+    def _merge_vacations(self):
+        """Vacations in time order, overlapping ones merged (the worker notes a gap
+        inside a poll before the idle gap around it; a stall lies inside the idle gap
+        it caused). A merged one keeps the kind of its first part."""
+        if len(self.vac_start) == 0:
+            return
+        order = np.argsort(self.vac_start, kind="stable")
+        vs, ve, vk = self.vac_start[order], self.vac_end[order], self.vac_kind[order]
+        out_s, out_e, out_k = [vs[0]], [ve[0]], [vk[0]]
+        for a, b, k in zip(vs[1:], ve[1:], vk[1:]):
+            if a <= out_e[-1]:
+                out_e[-1] = max(out_e[-1], b)
+            else:
+                out_s.append(a)
+                out_e.append(b)
+                out_k.append(k)
+        self.vac_start = np.array(out_s)
+        self.vac_end = np.array(out_e)
+        self.vac_kind = np.array(out_k, dtype=self.vac_kind.dtype)
 
     def _split_busy_preemptions(self):
         """Take the OS's preemptions out of busy polls' service times.

@@ -24,15 +24,16 @@ class Result:
 
 
 def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), window=None,
-             trace=None, poll_cost=0.0, dequeue_lag=0.0, wake=None):
+             trace=None, poll_cost=0.0, count_lag=0.0, wake=None):
     """Run the model.
 
     arrivals: sorted arrival times (s); service: service time of the 1st, 2nd, ...
     packet dequeued (s; past its end the mean is used); K: ring slots; B: burst;
     empty_poll: cost of a poll that finds nothing (s); vac_start/vac_end: vacations,
     sorted; window: (t0, t1) in which polls are counted in occ_hist (default: the
-    arrivals' span); poll_cost: fixed cost of each busy poll (s), on top of its packets'; dequeue_lag: a poll
-    reads the occupancy at t and dequeues at t + dequeue_lag, taking what came in between;
+    arrivals' span); poll_cost: fixed cost of each busy poll (s), on top of its packets'; count_lag: a poll
+    dequeues at t but read the occupancy count_lag before, so what came in between is
+    taken but not in its occupancy;
     wake: sorted times of the real server's busy polls: an idle server's first poll after
     an arrival is the real one's if it came within 2 us (the phase of the poll loop
     against the arrivals is part of the record, like the vacations); trace: a list to append (t, queue, taken) of every busy poll to. Returns a Result with occ_hist[i] = polls that found i packets.
@@ -84,9 +85,9 @@ def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), wind
         return x + work
 
     while True:
-        # Arrivals up to this poll, each finding the ring as the last poll left it.
+        # Arrivals up to this poll's count, each finding the ring as the last poll left it.
         q = n_acc - head
-        while i < n and arr[i] <= t:
+        while i < n and arr[i] <= t - count_lag:
             if q >= K:
                 drop[i] = True
             else:
@@ -96,8 +97,8 @@ def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), wind
             i += 1
         if w0 <= t <= w1:
             occ_hist[min(q, K)] += 1
-        # ...and those that come while it dequeues.
-        while i < n and arr[i] <= t + dequeue_lag:
+        # ...and those that come before it dequeues.
+        while i < n and arr[i] <= t:
             if q >= K:
                 drop[i] = True
             else:
@@ -122,10 +123,9 @@ def simulate(arrivals, service, K, B, empty_poll, vac_start=(), vac_end=(), wind
         start = t
         # Waiting is not work: a vacation while idle delays the next poll only
         # if the arrival comes during it.
-        t_new = t + e * math.ceil((max(nxt - dequeue_lag, t + e) - t) / e)
+        t_new = t + e * math.ceil((max(nxt, t + e) - t) / e)
         if wake is not None:
-            # The real poll that got it may have read the ring just before it came.
-            k = int(np.searchsorted(wake, nxt - dequeue_lag))
+            k = int(np.searchsorted(wake, nxt))
             if k < len(wake) and wake[k] - nxt <= 2e-6 and wake[k] >= t:
                 t_new = float(wake[k])
         t_new = out_of_vacation(t_new)
@@ -176,15 +176,25 @@ def hist_quantile(hist, q):
     return int(np.searchsorted(c, q * c[-1] - 1e-9))
 
 
-def simulate_record(rec, burst):
-    """The model on a recorded run: its arrivals, its per-packet service, its vacations."""
+def simulate_record(rec, burst, quiet=False):
+    """The model on a recorded run: its arrivals, its per-packet service, its vacations.
+
+    quiet: without the vacations the OS imposed (preemptions), only the injected
+    stalls: what the same probe would have done on a core of its own.
+    """
+    if quiet:
+        keep = rec.vac_kind == 0
+        return simulate(rec.arrivals + rec.visible_lag, rec.service_per_packet(),
+                        rec.ring_size, burst, rec.empty_poll_s, rec.vac_start[keep],
+                        rec.vac_end[keep], poll_cost=rec.poll_overhead,
+                        count_lag=rec.count_lag)
     # Packets enter the ring visible_lag after their stamp: that is the arrival the
     # ring sees, against the real poll times the model wakes at and the vacations.
     return simulate(rec.arrivals + rec.visible_lag, rec.service_per_packet(), rec.ring_size, burst,
                     rec.empty_poll_s, rec.vac_start, rec.vac_end,
                     window=(rec.visible_lag, float(rec.arrivals[-1]) + rec.visible_lag)
                     if len(rec.arrivals) else None,
-                    poll_cost=rec.poll_overhead, dequeue_lag=rec.dequeue_lag, wake=rec.poll_t)
+                    poll_cost=rec.poll_overhead, count_lag=rec.count_lag, wake=rec.poll_t)
 
 
 def largest_lossless_burst(K, B, service, empty_poll, line_gap, upper=1 << 20):

@@ -194,6 +194,7 @@ def one_point(a, outdir, profile, K, rho, s_clean):
     rp, rec, rec_path = run_probe(a, outdir, name, profile, K, rate, a.packets)
     t_run = time.time() - t0
     res = sim.simulate_record(rec, RX_BURST)
+    quiet = sim.simulate_record(rec, RX_BURST, quiet=True)
     meas_hist = np.array(rp["occupancy_hist"], dtype=np.float64)
     # Most polls of a poll-mode worker find the ring empty, which makes the
     # distance over all polls small whatever happens when it is not: the
@@ -226,6 +227,9 @@ def one_point(a, outdir, profile, K, rho, s_clean):
         "sim_sojourn_p50_us": round(sim.percentile(res.sojourns, 0.5) * 1e6, 3),
         "sim_occ_p99": sim.hist_quantile(res.occ_hist, 0.99),
         "drops": rp["drops"], "rate_pps": rate,
+        # The model without the OS's preemptions: this probe on a core of its own.
+        "quiet_sim_loss": quiet.loss,
+        "quiet_sim_sojourn_p99_us": round(sim.percentile(quiet.sojourns, 0.99) * 1e6, 3),
         "service_us_clean": s_clean * 1e6,
         "service_us_mean": float(svc.mean() * 1e6) if len(svc) else None,
         "rho_measured": rate * float(svc.mean()) if len(svc) else None,
@@ -260,12 +264,21 @@ def summarize(a, points, s_clean, elapsed):
             vals = [p["largest_lossless_burst"] for p in pts if p["ring_size"] == K]
             known = [v for v in vals if v is not None]
             bstar[str(K)] = min(known) if known else None
-        smallest = {}
+        smallest, smallest_quiet, mdk_smallest = {}, {}, {}
         for rho in a.rhos:
-            ok = [p["ring_size"] for p in pts if p["rho"] == rho and p["loss"] <= a.loss_target]
+            at = [p for p in pts if p["rho"] == rho]
+            ok = [p["ring_size"] for p in at if p["loss"] <= a.loss_target]
             smallest[f"{rho:g}"] = min(ok) if ok else None
+            ok = [p["ring_size"] for p in at if p["quiet_sim_loss"] <= a.loss_target]
+            smallest_quiet[f"{rho:g}"] = min(ok) if ok else None
+            if pr == "poisson":
+                ok = [p["ring_size"] for p in at if p["mdk_loss"] <= a.loss_target]
+                mdk_smallest[f"{rho:g}"] = min(ok) if ok else None
         out["profiles"][pr] = {"largest_lossless_burst": bstar,
-                               "smallest_ring_meeting_target": smallest}
+                               "smallest_ring_meeting_target": smallest,
+                               "smallest_ring_meeting_target_quiet_core": smallest_quiet}
+        if pr == "poisson":
+            out["profiles"][pr]["smallest_ring_meeting_target_md1k"] = mdk_smallest
     t = [p["targets"] for p in points]
     out["targets"] = {
         "points": len(points),
