@@ -11,7 +11,7 @@ import numpy as np
 
 SRC = sys.argv.pop(1) if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..")
 sys.path.insert(0, os.path.join(SRC, "scripts"))
-from ringsim import mdk, record, sim  # noqa: E402
+from ringsim import mdk, record, sim, whatif  # noqa: E402
 
 
 class Simulation(unittest.TestCase):
@@ -151,6 +151,44 @@ class Record(unittest.TestCase):
         path = self.write(self.arrays([300, 0]), format="something-else")
         with self.assertRaises(ValueError):
             record.read(path)
+
+
+class WhatIf(unittest.TestCase):
+    def capture(self, times_us):
+        import struct
+        f = tempfile.NamedTemporaryFile(delete=False, suffix=".pcap")
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for us in times_us:
+            f.write(struct.pack("<IIII", 1700000000 + us // 1000000, us % 1000000, 60, 60))
+            f.write(bytes(60))
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        return f.name
+
+    def test_capture_times_are_the_arrivals(self):
+        t = whatif.pcap_times(self.capture([0, 5, 1000005]))
+        self.assertEqual(len(t), 3)
+        self.assertAlmostEqual(t[2], 1.000005)
+
+    def test_a_burst_needs_a_ring_that_holds_it(self):
+        # 300 packets 1 us apart, served at 2 us each: about half pile up.
+        path = self.capture(list(range(300)))
+        out = path + ".json"
+        self.addCleanup(lambda: os.path.exists(out) and os.unlink(out))
+        with open(os.devnull, "w") as null:
+            old, sys.stdout = sys.stdout, null
+            try:
+                rc = whatif.main([path, "--service-ns", "2000", "--sizes", "64,256",
+                                  "--speeds", "1,4", "--json", out])
+            finally:
+                sys.stdout = old
+        self.assertEqual(rc, 0)
+        rep = json.load(open(out))
+        loss = {(q["ring_size"], q["speed"]): q["loss"] for q in rep["points"]}
+        self.assertGreater(loss[(64, 1.0)], 0.2)
+        self.assertEqual(loss[(256, 1.0)], 0.0)
+        self.assertEqual(loss[(64, 4.0)], 0.0)
+        self.assertEqual(rep["smallest_lossless_ring"]["1"], 256)
 
 
 if __name__ == "__main__":
