@@ -74,7 +74,7 @@ def parse_args(argv):
     p.error = error
     a = p.parse_args(argv)
     if a.quick:
-        a.sizes = "64,1024" if "--sizes" not in " ".join(argv) else a.sizes
+        a.sizes = "256,2048" if "--sizes" not in " ".join(argv) else a.sizes
         a.profile = "burst" if "--profile" not in " ".join(argv) else a.profile
         a.rho = "0.8" if "--rho" not in " ".join(argv) else a.rho
     a.burst = a.burst if a.burst is not None else (512 if a.quick else 256)
