@@ -167,6 +167,91 @@ static void rxq_occupancy_unsupported_on_net_null(void **state)
 	rte_mempool_free(mp);
 }
 
+
+static void loghist_is_exact_below_128_and_within_2_percent_above(void **state)
+{
+	static struct dpp_loghist h;
+
+	(void)state;
+	assert_int_equal(dpp_loghist_index(0), 0);
+	assert_int_equal(dpp_loghist_index(63), 63);
+	assert_int_equal(dpp_loghist_index(64), 64);
+	assert_int_equal(dpp_loghist_index(127), 127);
+	assert_int_equal(dpp_loghist_index(128), 128);
+	assert_int_equal(dpp_loghist_index(129), 128);
+	assert_true(dpp_loghist_index(UINT64_MAX) < DPP_LOGHIST_BUCKETS);
+	memset(&h, 0, sizeof(h));
+	assert_true(dpp_loghist_quantile(&h, 0.5) == 0.0);
+	for (uint64_t v = 1; v <= 100; v++)
+		dpp_loghist_add(&h, v);
+	assert_true(dpp_loghist_quantile(&h, 0.5) == 50.0);
+	assert_true(dpp_loghist_quantile(&h, 0.99) == 99.0);
+	assert_true(dpp_loghist_quantile(&h, 1.0) == 100.0);
+	memset(&h, 0, sizeof(h));
+	for (int i = 0; i < 99; i++)
+		dpp_loghist_add(&h, 1000);
+	dpp_loghist_add(&h, 1000000);
+	double p99 = dpp_loghist_quantile(&h, 0.99), p100 = dpp_loghist_quantile(&h, 1.0);
+
+	assert_true(p99 > 1000 * 0.98 && p99 < 1000 * 1.02);
+	assert_true(p100 == 1000000.0);
+}
+
+static void ring_port_rejects_a_size_not_a_power_of_two(void **state)
+{
+	(void)state;
+	assert_null(dpp_ring_port_create("rp_bad", 100, SOCKET_ID_ANY, 0));
+	assert_int_equal(rte_errno, EINVAL);
+}
+
+static void ring_port_polls_count_occupancy_in_the_window_and_close_service(void **state)
+{
+	struct dpp_ring_port *rp = dpp_ring_port_create("rp_poll", 64, SOCKET_ID_ANY, 16);
+	struct dpp_ring_poll_stats *ps;
+
+	(void)state;
+	assert_non_null(rp);
+	assert_int_equal(rte_ring_get_capacity(rp->rx), 64);
+	ps = &rp->poll;
+	ps->idle_gap_cycles = 100;
+	/* Before the producer's first arrival: not in the window. */
+	dpp_ring_port_poll(rp, 1000, 5, 5, true);
+	assert_int_equal(ps->polls, 0);
+	rp->window_start = 1500;
+	dpp_ring_port_poll(rp, 2000, 64, 32, true); /* busy 1000 cycles after the last */
+	dpp_ring_port_poll(rp, 2500, 32, 32, true);
+	/* A stall of 300 cycles, then an empty poll: the busy poll's service is 200. */
+	dpp_ring_port_stalled(rp, 2600, 2900);
+	dpp_ring_port_poll(rp, 3200, 0, 0, true);
+	/* An empty poll 1000 cycles later: an idle gap, recorded as a vacation. */
+	dpp_ring_port_poll(rp, 4200, 0, 0, true);
+	/* A stale count (away between count and dequeue) is not sampled. */
+	dpp_ring_port_poll(rp, 4250, 7, 7, false);
+	rp->window_end = 5000;
+	dpp_ring_port_poll(rp, 6000, 3, 3, true);
+
+	assert_int_equal(ps->polls, 4);
+	assert_int_equal(ps->occ_hist[64], 1);
+	assert_int_equal(ps->occ_hist[32], 1);
+	assert_int_equal(ps->occ_hist[0], 2);
+	assert_int_equal(ps->full_polls, 1);
+	assert_int_equal(ps->occ_max, 64);
+	assert_int_equal(ps->packets, 5 + 32 + 32 + 7 + 3);
+	assert_int_equal(ps->idle_gaps, 1);
+	assert_int_equal(ps->stalls, 1);
+	assert_int_equal(ps->stall_cycles, 300);
+	/* The record: every busy poll with its service time, the stall and the gap. */
+	assert_int_equal(rp->rec->n_poll, 5);
+	assert_int_equal(rp->rec->poll_svc[1], 500);
+	assert_int_equal(rp->rec->poll_svc[2], 400); /* 3200 - 2500 - the 300 stall */
+	assert_int_equal(rp->rec->n_vac, 2);
+	assert_int_equal(rp->rec->vac_kind[0], DPP_VAC_STALL);
+	assert_int_equal(rp->rec->vac_kind[1], DPP_VAC_IDLE);
+	assert_int_equal(rp->rec->vac_start[1], 3200);
+	assert_int_equal(rp->rec->vac_end[1], 4200);
+	dpp_ring_port_free(rp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +263,9 @@ int main(void)
 		cmocka_unit_test(rxq_hist_counts_polls_by_fill),
 		cmocka_unit_test(rxq_occupancy_keeps_last_and_max_and_ignores_errors),
 		cmocka_unit_test(rxq_occupancy_unsupported_on_net_null),
+		cmocka_unit_test(loghist_is_exact_below_128_and_within_2_percent_above),
+		cmocka_unit_test(ring_port_rejects_a_size_not_a_power_of_two),
+		cmocka_unit_test(ring_port_polls_count_occupancy_in_the_window_and_close_service),
 	};
 
 	if (dpp_test_eal_init() < 0) {
