@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Captures and counts for it_capture_files.sh (stdlib only).
+
+    capture_edges.py cut IN.pcap OUT.pcap
+        writes IN cut in the middle of a record (the one halfway through the
+        file: its header and half of its bytes stay); prints the number of
+        complete records left
+    capture_edges.py complete FILE.pcap
+        prints the number of complete records in a classic pcap that may be
+        cut short (a record whose header or bytes run past the end is not)
+    capture_edges.py jsonl FILE TYPE
+        checks that every line of FILE is a whole JSON object of "type" TYPE
+        (nothing half-written); prints how many there are
+    capture_edges.py flows OUT.pcap N
+        writes N complete TCP connections (handshake, a request, an answer,
+        FIN both ways), 20 ms of packet time apart, so that closed flows
+        leave the table while the capture is read
+"""
+import json
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenarios"))
+from craft import eth, ipv4, tcp, write_pcap  # noqa: E402
+
+SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
+MAGICS = {0xA1B2C3D4: "<", 0xD4C3B2A1: ">", 0xA1B23C4D: "<", 0x4D3CB2A1: ">"}
+
+
+def record_spans(data):
+    """(start, end) of each complete record, and the offset where reading stopped."""
+    e = MAGICS.get(struct.unpack("<I", data[:4])[0]) if len(data) >= 24 else None
+    if e is None:
+        sys.exit("capture_edges: not a classic pcap")
+    spans, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(e + "I", data[off + 8:off + 12])[0]
+        if off + 16 + incl > len(data):
+            break
+        spans.append((off, off + 16 + incl))
+        off += 16 + incl
+    return spans, off
+
+
+def cut(src, dst):
+    with open(src, "rb") as f:
+        data = f.read()
+    spans, _ = record_spans(data)
+    if len(spans) < 2:
+        sys.exit("capture_edges: too few records to cut")
+    k = len(spans) // 2
+    start, end = spans[k]
+    # Inside the record's bytes, past its 16-byte header.
+    at = start + 16 + (end - start - 16) // 2
+    assert start + 16 < at < end
+    with open(dst, "wb") as f:
+        f.write(data[:at])
+    print(k)
+
+
+def complete(path):
+    with open(path, "rb") as f:
+        spans, _ = record_spans(f.read())
+    print(len(spans))
+
+
+def ip(i, host):
+    return f"198.18.{host}.{i % 250 + 1}"
+
+
+def flows(path, n):
+    recs = []
+    t = 1700000000 * 1000000
+    for i in range(n):
+        c, s = ip(i // 250, 1), "198.18.0.2"
+        cp, sp = 20000 + i % 40000, 80
+        cs, ss = 1000 + i, 500000 + i
+        seq = [cs, ss]
+
+        def send(side, flags, payload=b""):
+            nonlocal t
+            t += 100
+            src, dst, a, b = (c, s, cp, sp) if side == 0 else (s, c, sp, cp)
+            ack = seq[1 - side] if flags & ACK else 0
+            frame = eth(ipv4(src, dst, 6, tcp(src, dst, a, b, seq[side], ack, flags,
+                                               payload=payload, win=64000)))
+            recs.append((t // 1000000, t % 1000000, len(frame), frame))
+            seq[side] += len(payload) + (1 if flags & (SYN | FIN) else 0)
+
+        send(0, SYN)
+        send(1, SYN | ACK)
+        send(0, ACK)
+        send(0, ACK | PSH, b"GET / HTTP/1.0\r\n\r\n")
+        send(1, ACK | PSH, b"HTTP/1.0 200 OK\r\n\r\n")
+        send(0, FIN | ACK)
+        send(1, FIN | ACK)
+        send(0, ACK)
+        t += 20000
+    write_pcap(path, recs)
+
+
+def jsonl(path, typ):
+    n = 0
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                sys.exit(f"{path}:{i}: not a whole JSON line: {e}")
+            if obj.get("type") != typ:
+                sys.exit(f"{path}:{i}: type {obj.get('type')!r}, want {typ!r}")
+            n += 1
+    print(n)
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == "cut":
+        cut(argv[2], argv[3])
+    elif len(argv) == 3 and argv[1] == "complete":
+        complete(argv[2])
+    elif len(argv) == 4 and argv[1] == "jsonl":
+        jsonl(argv[2], argv[3])
+    elif len(argv) == 4 and argv[1] == "flows":
+        flows(argv[2], int(argv[3]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Capture files and outputs at their edges (issue 8, item 5):
+#  (a) a capture cut in the middle of a record: every complete record is
+#      read (parse.packets), exactly one "dpprobe: warning:" line naming
+#      the file and saying it is truncated, exit 0, a clean stop (one final
+#      snapshot, conservation);
+#  (b) --flows on a full disk (a 16 KiB tmpfs): exit 1, exactly one
+#      "dpprobe: error:" line naming that output, within a bounded time,
+#      and the stats file elsewhere still gets its final snapshot;
+#  (c) the same for --stats on the full disk: exit 1, one error line naming
+#      it, bounded time, and the flows file elsewhere holds only whole records.
+# Each part is reported on its own; the test fails if any part fails.
+. "$(dirname "$0")/lib.sh"
+
+EDGES="/usr/bin/python3 $SRC/tests/integration/capture_edges.py"
+MNT="$TMP/full"
+LIMIT_S=60 # a failed output must stop the probe well within this
+
+cleanup() {
+	if mountpoint -q "$MNT" 2>/dev/null; then
+		umount "$MNT" || umount -l "$MNT"
+	fi
+	it_cleanup
+}
+trap cleanup EXIT
+
+failed=()
+part_fail() { # part message
+	echo "part $1: FAIL: $2" >&2
+	failed+=("$1")
+}
+
+# run_capture NAME CAPTURE [probe options...]: sets rc and secs; stderr in $TMP/NAME.err.
+run_capture() {
+	local name=$1 cap=$2 t0 t1
+	shift 2
+	t0=$(date +%s%N)
+	rc=0
+	# shellcheck disable=SC2046
+	{
+		run_probe $((LIMIT_S + 30)) $(eal_args 1) --vdev "net_pcap0,rx_pcap=$cap" -- "$@" \
+			>/dev/null 2>"$TMP/$name.err"
+	} 2>/dev/null || rc=$?
+	t1=$(date +%s%N)
+	secs=$(((t1 - t0) / 1000000000))
+}
+
+# one_line NAME PREFIX PATTERN...: exactly one stderr line starts with PREFIX
+# and it contains every fixed-string PATTERN (case-insensitive for words).
+one_line() {
+	local name=$1 prefix=$2 lines n
+	shift 2
+	lines=$(grep "^$prefix" "$TMP/$name.err" || true)
+	n=$(grep -c "^$prefix" "$TMP/$name.err" || true)
+	if [[ "$n" != 1 ]]; then
+		echo "$n lines start with '$prefix' (want 1): $(head -c 300 "$TMP/$name.err" | tr '\n' '|')"
+		return 1
+	fi
+	for p in "$@"; do
+		if ! grep -qiF -- "$p" <<<"$lines"; then
+			echo "'$lines' does not say '$p'"
+			return 1
+		fi
+	done
+}
+
+# (a) A truncated capture.
+part_a() {
+	local n got msg
+	n=$($EDGES cut "$DEMO_PCAP" "$TMP/cut.pcap")
+	[[ $($EDGES complete "$TMP/cut.pcap") == "$n" ]] || { part_fail a "reader disagrees"; return; }
+	run_capture a "$TMP/cut.pcap" --flows "$TMP/a.flows" --stats "$TMP/a.stats"
+	((rc == 0)) || { part_fail a "exit status $rc ($(head -c 300 "$TMP/a.err"))"; return; }
+	got=$($CHECK get "$TMP/a.stats" parse.packets 2>&1) || { part_fail a "no final snapshot: $got"; return; }
+	[[ "$got" == "$n" ]] || { part_fail a "parse.packets $got, the file has $n complete records"; return; }
+	msg=$($CHECK snapshots "$TMP/a.stats" 2>&1 >/dev/null) || { part_fail a "$msg"; return; }
+	msg=$($CHECK conservation "$TMP/a.stats" "$TMP/a.flows" 2>&1 >/dev/null) || { part_fail a "$msg"; return; }
+	if grep -q '^dpprobe: error:' "$TMP/a.err"; then
+		part_fail a "an error line: $(grep -m1 '^dpprobe: error:' "$TMP/a.err")"
+		return
+	fi
+	msg=$(one_line a 'dpprobe: warning:' "$TMP/cut.pcap" truncat) || { part_fail a "$msg"; return; }
+	echo "part a: ok: $n complete records read, one warning, exit 0"
+}
+
+# A 16 KiB tmpfs with FREE_KIB of it left (tmpfs counts whole 4 KiB pages).
+full_disk() {
+	local free_kib=$1
+	mkdir -p "$MNT"
+	mountpoint -q "$MNT" && umount "$MNT"
+	mount -t tmpfs -o size=16k,mode=0755 dpp-full "$MNT" || fail "cannot mount a tmpfs on $MNT"
+	head -c $(((16 - free_kib) * 1024)) /dev/zero >"$MNT/filler" || fail "cannot fill $MNT"
+}
+
+# (b) --flows on a full disk; (c) --stats on a full disk. Every condition is
+# checked and each one that fails is said.
+part_full() { # part full-output
+	local part=$1 out=$2 msg bad=0
+	if ((rc == 137)); then
+		part_fail "$part" "no stop within $((LIMIT_S + 30)) s (killed)"
+		return
+	fi
+	((secs <= LIMIT_S)) || { part_fail "$part" "took $secs s (limit $LIMIT_S)"; bad=1; }
+	((rc == 1)) || { part_fail "$part" "exit status $rc, want 1 ($(head -c 300 "$TMP/$part.err"))"; bad=1; }
+	msg=$(one_line "$part" 'dpprobe: error:' "$out") || { part_fail "$part" "$msg"; bad=1; }
+	if [[ $part == b ]]; then
+		msg=$($CHECK snapshots "$TMP/b.stats" 2>&1 >/dev/null) ||
+			{ part_fail b "the stats file elsewhere: $msg"; bad=1; }
+	else
+		msg=$($EDGES jsonl "$TMP/c.flows" flow 2>&1 >/dev/null) ||
+			{ part_fail c "the flows file elsewhere: $msg"; bad=1; }
+	fi
+	((bad)) || echo "part $part: ok: exit 1 in $secs s, one error line naming $out"
+}
+
+$EDGES flows "$TMP/many.pcap" 3000
+
+part_a
+
+full_disk 4
+run_capture b "$TMP/many.pcap" --flows "$MNT/flows.jsonl" --stats "$TMP/b.stats"
+part_full b "$MNT/flows.jsonl"
+umount "$MNT"
+
+full_disk 0
+run_capture c "$TMP/many.pcap" --flows "$TMP/c.flows" --stats "$MNT/stats.jsonl" --stats-interval 0.2
+part_full c "$MNT/stats.jsonl"
+umount "$MNT"
+
+if ((${#failed[@]})); then
+	fail "parts: $(printf '%s\n' "${failed[@]}" | sort -u | tr '\n' ' ')"
+fi
+echo "ok: truncated capture, full disk for --flows and for --stats"
