@@ -657,11 +657,16 @@ UNGUIDED static bool model_record(struct model *m, const struct dpp_flow_record 
 	else
 		FUZZ_CHECK(r->rst_by ==
 			   (f->rst_side == client ? DPP_SIDE_CLIENT : DPP_SIDE_SERVER));
-	FUZZ_CHECK(f->synack || r->syn_to_synack_ns == -1);
-	FUZZ_CHECK(f->synack || r->synack_to_ack_ns == -1);
-	FUZZ_CHECK(r->syn_to_synack_ns >= -1 && r->synack_to_ack_ns >= -1);
-	FUZZ_CHECK(r->syn_to_synack_ns <= (int64_t)(f->last_ts - f->first_ts));
-	FUZZ_CHECK(r->synack_to_ack_ns <= (int64_t)(f->last_ts - f->first_ts));
+	/* Packet times never go back here: an interval is unmeasured or in [0, duration]. */
+	FUZZ_CHECK(f->synack || r->syn_to_synack_ns == DPP_FLOW_NO_TIME);
+	FUZZ_CHECK(f->synack || r->synack_to_ack_ns == DPP_FLOW_NO_TIME);
+	FUZZ_CHECK(r->syn_to_synack_ns == DPP_FLOW_NO_TIME ||
+		   (r->syn_to_synack_ns >= 0 &&
+		    r->syn_to_synack_ns <= (int64_t)(f->last_ts - f->first_ts)));
+	FUZZ_CHECK(r->synack_to_ack_ns == DPP_FLOW_NO_TIME ||
+		   (r->synack_to_ack_ns >= 0 &&
+		    r->synack_to_ack_ns <= (int64_t)(f->last_ts - f->first_ts)));
+	FUZZ_CHECK(f->syn || r->syn_to_synack_ns == DPP_FLOW_NO_TIME);
 	FUZZ_CHECK(r->port_reuse_gap_us == f->reuse_gap_us ||
 		   (f->gap_may_be_lost && r->port_reuse_gap_us == NO_REUSE));
 
