@@ -8,6 +8,10 @@
     capture_edges.py complete FILE.pcap
         prints the number of complete records in a classic pcap that may be
         cut short (a record whose header or bytes run past the end is not)
+    capture_edges.py raw IN.pcap OUT.pcap
+        writes the IPv4 and IPv6 frames of an Ethernet capture without their
+        Ethernet header (and VLAN tags) as link type 101 (LINKTYPE_RAW, what
+        tcpdump writes for tun devices); prints how many frames it kept
     capture_edges.py jsonl FILE TYPE
         checks that every line of FILE is a whole JSON object of "type" TYPE
         (nothing half-written); prints how many there are
@@ -100,6 +104,33 @@ def flows(path, n):
     write_pcap(path, recs)
 
 
+def raw(src, dst):
+    with open(src, "rb") as f:
+        data = f.read()
+    spans, _ = record_spans(data)
+    e = MAGICS[struct.unpack("<I", data[:4])[0]]
+    out = [data[:20] + struct.pack(e + "I", 101)]
+    kept = 0
+    for start, end in spans:
+        hdr, frame = data[start:start + 16], data[start + 16:end]
+        sec, frac, incl, orig = struct.unpack(e + "IIII", hdr)
+        off, etype = 12, None
+        while off + 2 <= len(frame):
+            etype = struct.unpack(">H", frame[off:off + 2])[0]
+            if etype in (0x8100, 0x88A8, 0x9100):
+                off += 4
+                continue
+            break
+        if etype not in (0x0800, 0x86DD):
+            continue
+        ip = frame[off + 2:]
+        out.append(struct.pack(e + "IIII", sec, frac, len(ip), orig - (off + 2)) + ip)
+        kept += 1
+    with open(dst, "wb") as f:
+        f.write(b"".join(out))
+    print(kept)
+
+
 def jsonl(path, typ):
     n = 0
     with open(path, encoding="utf-8") as f:
@@ -119,6 +150,8 @@ def main(argv):
         cut(argv[2], argv[3])
     elif len(argv) == 3 and argv[1] == "complete":
         complete(argv[2])
+    elif len(argv) == 4 and argv[1] == "raw":
+        raw(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "jsonl":
         jsonl(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "flows":
