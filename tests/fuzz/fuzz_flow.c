@@ -9,8 +9,9 @@
  * bursts of 1..80 segments on one RX queue (dpp_flow_table_burst()), time
  * advancing without packets (dpp_flow_table_expire()), and at the end
  * dpp_flow_table_flush(). Segments are synthetic views, as the parser would
- * give them: a small set of 4-tuples (eight hot ones, among them a port
- * tie and a connection of an endpoint with itself, and 128 cold ones so
+ * give them: a small set of 4-tuples (ten hot ones, among them a port
+ * tie, a connection of an endpoint with itself and two that differ only by
+ * which side has which port, and 128 cold ones so
  * that the table fills), flags, sequence and ack numbers that mostly follow
  * the stream and sometimes repeat, skip or restart near a few bases (with
  * wrap-around), payload lengths up to BIG TCP's, windows including zero,
@@ -77,7 +78,7 @@
 #define NS_PER_MS (1000 * NS_PER_US)
 #define NS_PER_S (1000 * NS_PER_MS)
 
-#define HOT_TUPLES 8
+#define HOT_TUPLES 10
 #define COLD_TUPLES 128
 #define N_TUPLES (HOT_TUPLES + COLD_TUPLES)
 #define MAX_SEGMENTS 4096
@@ -174,6 +175,9 @@ UNGUIDED static void tuples_init(void)
 	tuple_v4(4, 2, 80, 1, 80);     /* port tie: the greater address is the client */
 	tuple_v4(5, 1, 5000, 1, 5000); /* one endpoint talking to itself */
 	tuple_v4(7, 1, 0, 2, 65535);
+	/* The same two addresses, the ports swapped: a hash that adds the ports collides. */
+	tuple_v4(8, 1, 50000, 2, 50001);
+	tuple_v4(9, 1, 50001, 2, 50000);
 	tuples[6].ver = 6;
 	set_v6(tuples[6].addr[0], 1);
 	set_v6(tuples[6].addr[1], 2);

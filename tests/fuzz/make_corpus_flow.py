@@ -12,6 +12,10 @@ reader can see what it exercises:
     tests/fuzz/make_corpus_flow.py OUT_DIR
 
 Files are named after their SHA-1, as libFuzzer names its own entries.
+corpus_flow/ also keeps inputs the fuzzer found, as regression seeds:
+  2f190bb594e6e877aae5638980ec792677a025c4  a port-reuse gap on a flow whose 4-tuple
+      never ended: hot tuples 8 and 9 (ports swapped) had the same flow hash
+      before 730d54c, so the memory of ended 4-tuples mistook one for the other.
 """
 
 import hashlib
@@ -57,12 +61,12 @@ def expire(time, behind=False):
 
 
 def seg(tuple_, ep, flag, seq_mode=0, ack_mode=0, length=0, delta=0, opt=0, time=T_10US):
-    """One segment. tuple_: 0..7 hot, 8..135 cold; length: index into len_table;
+    """One segment. tuple_: 0..9 hot, 10..137 cold; length: index into len_table;
     opt bits: 0-1 window (0 same, 1 zero, 3 new), 2 MSS, 3 WS, 4 SACK-ok, 5 TS."""
-    if tuple_ < 8:
+    if tuple_ < 10:
         out = [(tuple_ << 1) | ep]
     else:
-        out = [(96 << 1) | ep, tuple_ - 8]
+        out = [(96 << 1) | ep, tuple_ - 10]
     out += [flag, seq_mode | ack_mode << 2 | length << 4, delta, opt, time]
     return bytes(out)
 
