@@ -11,7 +11,12 @@
 #      it, bounded time, and the flows file elsewhere holds only whole records;
 #  (d) the demo capture as raw IP (link type 101, what tcpdump writes on a
 #      tun device; libpcap reports it as DLT_RAW, 12 on Linux) is read, not
-#      refused, and gives the same flow records as the Ethernet original.
+#      refused, and gives the same flow records as the Ethernet original;
+#  (e) a pcapng whose two interfaces have different link types
+#      (tests/data/malformed/two-link-types.pcapng: libpcap stops at the
+#      second one) is not read short in silence: refused at start-up (exit 2,
+#      one error line naming it), or every record read, or one warning line
+#      naming it.
 # Each part is reported on its own; the test fails if any part fails.
 . "$(dirname "$0")/lib.sh"
 
@@ -145,7 +150,28 @@ part_d() {
 }
 part_d
 
+# (e) Two link types in one pcapng.
+part_e() {
+	local f="$SRC/tests/data/malformed/two-link-types.pcapng" got msg
+	run_capture e "$f" --flows "$TMP/e.flows" --stats "$TMP/e.stats"
+	if ((rc == 2)); then
+		msg=$(one_line e 'dpprobe: error:' "$f") || { part_fail e "exit 2: $msg"; return; }
+		echo "part e: ok: refused at start-up"
+		return
+	fi
+	((rc == 0)) || { part_fail e "exit status $rc"; return; }
+	got=$($CHECK get "$TMP/e.stats" parse.packets)
+	if [[ "$got" == 4 ]]; then
+		echo "part e: ok: all 4 records read"
+	elif msg=$(one_line e 'dpprobe: warning:' "$f"); then
+		echo "part e: ok: $got of 4 records read, with a warning"
+	else
+		part_fail e "$got of 4 records read, exit 0, and no warning ($msg)"
+	fi
+}
+part_e
+
 if ((${#failed[@]})); then
 	fail "parts: $(printf '%s\n' "${failed[@]}" | sort -u | tr '\n' ' ')"
 fi
-echo "ok: truncated capture, full disk for --flows and for --stats, raw IP"
+echo "ok: truncated capture, full disk for --flows and for --stats, raw IP, two link types"
