@@ -1,13 +1,17 @@
 #!/usr/bin/python3
 """Captures and counts for it_capture_files.sh (stdlib only).
 
-    capture_edges.py cut IN.pcap OUT.pcap
-        writes IN cut in the middle of a record (the one halfway through the
-        file: its header and half of its bytes stay); prints the number of
-        complete records left
-    capture_edges.py complete FILE.pcap
-        prints the number of complete records in a classic pcap that may be
-        cut short (a record whose header or bytes run past the end is not)
+    capture_edges.py cut IN OUT
+        writes IN (classic pcap or pcapng) cut in the middle of a record (the
+        one halfway through the file: its header and half of its bytes stay);
+        prints the number of complete records left
+    capture_edges.py complete FILE
+        prints the number of complete records in a classic pcap or pcapng
+        file that may be cut short (a record whose header or bytes run past
+        the end is not; in pcapng, records are the packet blocks)
+    capture_edges.py pcapng IN.pcap OUT.pcapng
+        writes a classic pcap as pcapng (one section, one interface, enhanced
+        packet blocks), as dumpcap and Wireshark write it
     capture_edges.py raw IN.pcap OUT.pcap
         writes the IPv4 and IPv6 frames of an Ethernet capture without their
         Ethernet header (and VLAN tags) as link type 101 (LINKTYPE_RAW, what
@@ -32,8 +36,30 @@ SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
 MAGICS = {0xA1B2C3D4: "<", 0xD4C3B2A1: ">", 0xA1B23C4D: "<", 0x4D3CB2A1: ">"}
 
 
+PCAPNG_SHB = 0x0A0D0D0A
+PCAPNG_PACKET_BLOCKS = (2, 3, 6)  # obsolete packet, simple packet, enhanced packet
+
+
+def pcapng_spans(data):
+    """(start, end) of each complete packet block of a pcapng file."""
+    spans, off, e = [], 0, "<"
+    while off + 12 <= len(data):
+        btype = struct.unpack("<I", data[off:off + 4])[0]
+        if btype == PCAPNG_SHB:
+            e = "<" if struct.unpack("<I", data[off + 8:off + 12])[0] == 0x1A2B3C4D else ">"
+        btype, blen = struct.unpack(e + "II", data[off:off + 8])
+        if blen < 12 or off + blen > len(data):
+            break
+        if btype in PCAPNG_PACKET_BLOCKS:
+            spans.append((off, off + blen))
+        off += blen
+    return spans, off
+
+
 def record_spans(data):
     """(start, end) of each complete record, and the offset where reading stopped."""
+    if len(data) >= 4 and struct.unpack("<I", data[:4])[0] == PCAPNG_SHB:
+        return pcapng_spans(data)
     e = MAGICS.get(struct.unpack("<I", data[:4])[0]) if len(data) >= 24 else None
     if e is None:
         sys.exit("capture_edges: not a classic pcap")
@@ -55,8 +81,8 @@ def cut(src, dst):
         sys.exit("capture_edges: too few records to cut")
     k = len(spans) // 2
     start, end = spans[k]
-    # Inside the record's bytes, past its 16-byte header.
-    at = start + 16 + (end - start - 16) // 2
+    # Inside the record's bytes, past its header (16 bytes; a pcapng block's 8 + 20).
+    at = start + 28 + (end - start - 28) // 2
     assert start + 16 < at < end
     with open(dst, "wb") as f:
         f.write(data[:at])
@@ -131,6 +157,34 @@ def raw(src, dst):
     print(kept)
 
 
+def to_pcapng(src, dst):
+    with open(src, "rb") as f:
+        data = f.read()
+    spans, _ = record_spans(data)
+    magic = struct.unpack("<I", data[:4])[0]
+    e = MAGICS[magic]
+    ns = magic in (0xA1B23C4D, 0x4D3CB2A1)
+    snap, link = struct.unpack(e + "II", data[16:24])
+
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    out = [block(PCAPNG_SHB, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)),
+           # Interface: link type, snap length, if_tsresol (9: 10^-9 s, 6: 10^-6 s).
+           block(1, struct.pack("<HHI", link & 0xFFFF, 0, snap)
+                 + struct.pack("<HHB3x", 9, 1, 9 if ns else 6) + struct.pack("<HH", 0, 0))]
+    for start, end in spans:
+        sec, frac, incl, orig = struct.unpack(e + "IIII", data[start:start + 16])
+        ts = sec * (10**9 if ns else 10**6) + frac
+        out.append(block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, incl, orig)
+                         + data[start + 16:end]))
+    with open(dst, "wb") as f:
+        f.write(b"".join(out))
+    print(len(spans))
+
+
 def jsonl(path, typ):
     n = 0
     with open(path, encoding="utf-8") as f:
@@ -150,6 +204,8 @@ def main(argv):
         cut(argv[2], argv[3])
     elif len(argv) == 3 and argv[1] == "complete":
         complete(argv[2])
+    elif len(argv) == 4 and argv[1] == "pcapng":
+        to_pcapng(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "raw":
         raw(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "jsonl":

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Capture files and outputs at their edges (issue 8, item 5):
-#  (a) a capture cut in the middle of a record: every complete record is
-#      read (parse.packets), exactly one "dpprobe: warning:" line naming
-#      the file and saying it is truncated, exit 0, a clean stop (one final
-#      snapshot, conservation);
+#  (a) a capture cut in the middle of a record, classic pcap and pcapng
+#      (part a-pcapng): every complete record is read (parse.packets),
+#      exactly one "dpprobe: warning:" line naming the file and saying it is
+#      truncated, exit 0, a clean stop (one final snapshot, conservation);
 #  (b) --flows on a full disk (a 16 KiB tmpfs): exit 1, exactly one
 #      "dpprobe: error:" line naming that output, within a bounded time,
 #      and the stats file elsewhere still gets its final snapshot;
@@ -72,23 +72,27 @@ one_line() {
 	done
 }
 
-# (a) A truncated capture.
-part_a() {
-	local n got msg
-	n=$($EDGES cut "$DEMO_PCAP" "$TMP/cut.pcap")
-	[[ $($EDGES complete "$TMP/cut.pcap") == "$n" ]] || { part_fail a "reader disagrees"; return; }
-	run_capture a "$TMP/cut.pcap" --flows "$TMP/a.flows" --stats "$TMP/a.stats"
-	((rc == 0)) || { part_fail a "exit status $rc ($(head -c 300 "$TMP/a.err"))"; return; }
-	got=$($CHECK get "$TMP/a.stats" parse.packets 2>&1) || { part_fail a "no final snapshot: $got"; return; }
-	[[ "$got" == "$n" ]] || { part_fail a "parse.packets $got, the file has $n complete records"; return; }
-	msg=$($CHECK snapshots "$TMP/a.stats" 2>&1 >/dev/null) || { part_fail a "$msg"; return; }
-	msg=$($CHECK conservation "$TMP/a.stats" "$TMP/a.flows" 2>&1 >/dev/null) || { part_fail a "$msg"; return; }
-	if grep -q '^dpprobe: error:' "$TMP/a.err"; then
-		part_fail a "an error line: $(grep -m1 '^dpprobe: error:' "$TMP/a.err")"
+# (a) A truncated capture, classic pcap and pcapng (what dumpcap writes).
+part_a() { # part source
+	local part=$1 src=$2 cut n got msg
+	cut="$TMP/cut-$part.${src##*.}"
+	n=$($EDGES cut "$src" "$cut")
+	[[ $($EDGES complete "$cut") == "$n" ]] || { part_fail "$part" "reader disagrees"; return; }
+	run_capture "$part" "$cut" --flows "$TMP/$part.flows" --stats "$TMP/$part.stats"
+	((rc == 0)) || { part_fail "$part" "exit status $rc ($(head -c 300 "$TMP/$part.err"))"; return; }
+	got=$($CHECK get "$TMP/$part.stats" parse.packets 2>&1) ||
+		{ part_fail "$part" "no final snapshot: $got"; return; }
+	[[ "$got" == "$n" ]] ||
+		{ part_fail "$part" "parse.packets $got, the file has $n complete records"; return; }
+	msg=$($CHECK snapshots "$TMP/$part.stats" 2>&1 >/dev/null) || { part_fail "$part" "$msg"; return; }
+	msg=$($CHECK conservation "$TMP/$part.stats" "$TMP/$part.flows" 2>&1 >/dev/null) ||
+		{ part_fail "$part" "$msg"; return; }
+	if grep -q '^dpprobe: error:' "$TMP/$part.err"; then
+		part_fail "$part" "an error line: $(grep -m1 '^dpprobe: error:' "$TMP/$part.err")"
 		return
 	fi
-	msg=$(one_line a 'dpprobe: warning:' "$TMP/cut.pcap" truncat) || { part_fail a "$msg"; return; }
-	echo "part a: ok: $n complete records read, one warning, exit 0"
+	msg=$(one_line "$part" 'dpprobe: warning:' "$cut" truncat) || { part_fail "$part" "$msg"; return; }
+	echo "part $part: ok: $n complete records of ${src##*/} read, one warning, exit 0"
 }
 
 # A 16 KiB tmpfs with FREE_KIB of it left (tmpfs counts whole 4 KiB pages).
@@ -123,7 +127,9 @@ part_full() { # part full-output
 
 $EDGES flows "$TMP/many.pcap" 3000
 
-part_a
+part_a a "$DEMO_PCAP"
+$EDGES pcapng "$DEMO_PCAP" "$TMP/demo.pcapng" >/dev/null
+part_a a-pcapng "$TMP/demo.pcapng"
 
 full_disk 4
 run_capture b "$TMP/many.pcap" --flows "$MNT/flows.jsonl" --stats "$TMP/b.stats"
