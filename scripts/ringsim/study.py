@@ -66,9 +66,6 @@ def parse_args(argv):
     p.add_argument("--keep-runs", action="store_true",
                    help="keep each run's stats and record under OUT/runs")
 
-    class Parser(argparse.ArgumentParser):
-        pass
-
     def error(message):
         die(message)
     p.error = error
@@ -247,7 +244,6 @@ def one_point(a, outdir, profile, K, rho, s_clean):
         "sojourn_p99": abs(p["sojourn_p99_us"] - sim_p99) <= SOJ_REL * p["sojourn_p99_us"],
         "ks": ks <= KS_MAX,
     }
-    p["sim_occ_hist"] = None  # kept out of the JSON (large); the plots use the in-memory ones
     if not a.keep_runs:
         os.unlink(rec_path)
     return p, meas_hist, res.occ_hist
@@ -316,9 +312,7 @@ def main(argv):
         shutil.rmtree(runs, ignore_errors=True)
     with open(os.path.join(a.out, "points.jsonl"), "w") as f:
         for p in points:
-            q = dict(p)
-            q.pop("sim_occ_hist", None)
-            f.write(json.dumps(q) + "\n")
+            f.write(json.dumps(p) + "\n")
     with open(os.path.join(a.out, "points.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
@@ -328,6 +322,17 @@ def main(argv):
     if not a.no_plots:
         from ringsim import plots
         plots.all_plots(a, points, hists, a.out)
+    if a.capture:
+        # The what-if: the capture's own timestamps through the model, at the
+        # probe's measured cost per packet and at half and twice that speed.
+        from ringsim import whatif
+        wf = os.path.join(a.out, "whatif.json")
+        whatif.main([a.capture, "--service-ns", f"{s_clean * 1e9:.1f}", "--sizes",
+                     ",".join(map(str, a.sizes)), "--json", wf])
+        with open(wf) as f:
+            w = json.load(f)
+        summary["whatif"] = {"capture": a.capture, "peak_pps_100us": w["peak_pps_100us"],
+                             "smallest_lossless_ring": w["smallest_lossless_ring"]}
     summary["elapsed_s"] = round(time.time() - start, 1)
     with open(os.path.join(a.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
