@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "dpp_flow.h"
+#include "dpp_rings.h"
 
 struct dpp_stats_src;
 
@@ -59,8 +60,6 @@ extern const struct dpp_metric_desc dpp_family_desc[DPP_FAMILY_MAX];
 
 /** Upper bounds (le) of the burst-size histogram: 0, 1, 2, 4, ... up to the burst. */
 #define DPP_VIEW_BURST_BUCKETS 11
-/** Occupancy histogram buckets: 0, then powers of two up to 32768 descriptors. */
-#define DPP_VIEW_OCC_BUCKETS 17
 
 struct dpp_view_port {
 	uint16_t port;
@@ -79,6 +78,8 @@ struct dpp_view_queue {
 	bool occ_supported;
 	uint32_t occ_last, occ_max;
 	uint64_t occ_samples;
+	uint64_t occ_cum[DPP_RXQ_OCC_BUCKETS]; /**< Samples with <= 2^b - 1 in use. */
+	uint64_t occ_sum;
 };
 
 struct dpp_view_ring {

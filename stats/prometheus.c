@@ -175,6 +175,24 @@ static void render_ports(struct buf *b, const struct dpp_stats_view *v)
 	for (uint16_t q = 0; q < v->nb_queues; q++)
 		any_occ |= v->queues[q].occ_supported;
 	if (any_occ) {
+		const char *n = fam(DPP_FAMILY_queue_occupancy);
+
+		family(b, DPP_FAMILY_queue_occupancy);
+		for (uint16_t q = 0; q < v->nb_queues; q++) {
+			const struct dpp_view_queue *vq = &v->queues[q];
+
+			if (!vq->occ_supported)
+				continue;
+			for (unsigned int i = 0; i < DPP_RXQ_OCC_BUCKETS; i++)
+				put(b, "%s_bucket{port=\"%u\",queue=\"%u\",le=\"%u\"} %" PRIu64 "\n",
+				    n, vq->port, vq->queue, (1u << i) - 1, vq->occ_cum[i]);
+			put(b, "%s_bucket{port=\"%u\",queue=\"%u\",le=\"+Inf\"} %" PRIu64 "\n", n,
+			    vq->port, vq->queue, vq->occ_samples);
+			put(b, "%s_sum{port=\"%u\",queue=\"%u\"} %" PRIu64 "\n", n, vq->port,
+			    vq->queue, vq->occ_sum);
+			put(b, "%s_count{port=\"%u\",queue=\"%u\"} %" PRIu64 "\n", n, vq->port,
+			    vq->queue, vq->occ_samples);
+		}
 		family(b, DPP_FAMILY_queue_occupancy_max);
 		for (uint16_t q = 0; q < v->nb_queues; q++)
 			if (v->queues[q].occ_supported)

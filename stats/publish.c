@@ -191,6 +191,10 @@ static void collect_ports(struct dpp_stats_view *v, const struct dpp_stats_src *
 		vq->occ_last = rx->occupancy_last;
 		vq->occ_max = rx->occupancy_max;
 		vq->occ_samples = rx->occupancy_samples;
+		vq->occ_sum = rx->occupancy_sum;
+		vq->occ_cum[0] = rx->occupancy_hist[0];
+		for (unsigned int b = 1; b < DPP_RXQ_OCC_BUCKETS; b++)
+			vq->occ_cum[b] = vq->occ_cum[b - 1] + rx->occupancy_hist[b];
 		collect_bursts(vq, rx);
 	}
 	for (uint16_t i = 0; i < src->nb_rings; i++) {
