@@ -79,6 +79,23 @@ def garbage(payload, want_close=True):
         return f"({e})".encode()
 
 
+def cpus_allowed(pid, tid):
+    for line in open(f"/proc/{pid}/task/{tid}/status"):
+        if line.startswith("Cpus_allowed_list:"):
+            return line.split()[1]
+    return None
+
+
+def control_thread(pid):
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            if open(f"/proc/{pid}/task/{tid}/comm").read().strip() == "dpp-prometheus":
+                return tid
+        except OSError:
+            continue
+    fail("no thread named dpp-prometheus in the probe")
+
+
 def thread_cpu_ticks(pid):
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
@@ -92,6 +109,11 @@ def thread_cpu_ticks(pid):
 
 def main():
     scrape()  # names the control thread
+    # The HTTP thread runs where the main lcore runs, never on a worker's CPU.
+    tid = control_thread(PID)
+    if cpus_allowed(PID, tid) != cpus_allowed(PID, PID):
+        fail(f"control thread CPUs {cpus_allowed(PID, tid)}, main lcore {cpus_allowed(PID, PID)}")
+    print(f"control thread {tid} on CPUs {cpus_allowed(PID, tid)} (the main lcore's)")
     idle = []
     for _ in range(200):
         idle.append(socket.create_connection((HOST, PORT), timeout=5))
