@@ -164,6 +164,13 @@ int dpp_publisher_read(struct dpp_publisher *p, struct dpp_stats_view *v);
  */
 void dpp_publisher_close(struct dpp_publisher *p);
 
+/**
+ * Close and free the publisher, for when no reader can run any more (the
+ * unit tests). The probe does not: EAL's telemetry thread is not stopped
+ * before exit, so its publisher stays, closed, until the process ends.
+ */
+void dpp_publisher_free(struct dpp_publisher *p);
+
 /* ------------------------------------------------------------------ */
 /* Prometheus (--prometheus) and DPDK telemetry, readers of the view    */
 /* ------------------------------------------------------------------ */

@@ -420,6 +420,15 @@ void dpp_publisher_close(struct dpp_publisher *p)
 	p->prev_busy = p->prev_total = NULL;
 }
 
+void dpp_publisher_free(struct dpp_publisher *p)
+{
+	if (p == NULL)
+		return;
+	dpp_publisher_close(p);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
 void dpp_view_endpoint(char *buf, size_t len, uint8_t ip_version, const uint8_t ip[16],
 		       uint16_t port)
 {

@@ -85,6 +85,7 @@ static void publish_read_before_first_snapshot_is_eagain(void **state)
 	/* Closed: readers (a telemetry callback still running) get nothing, safely. */
 	assert_int_equal(dpp_publisher_read(p, v), -EAGAIN);
 	dpp_publisher_snapshot(p, 2.0, true);
+	dpp_publisher_free(p);
 	dpp_stats_view_free(v);
 }
 
@@ -107,7 +108,7 @@ static void publish_reader_copy_does_not_change_under_it(void **state)
 	assert_int_equal(a->seq, 3);
 	assert_true(a->ts == 3.0);
 	dpp_stats_view_free(a);
-	dpp_publisher_close(p);
+	dpp_publisher_free(p);
 }
 
 static void prom_burst_histogram_is_cumulative(void **state)
@@ -139,7 +140,7 @@ static void prom_burst_histogram_is_cumulative(void **state)
 	expect_line(text, "dpprobe_rx_packets_total{port=\"0\",queue=\"3\"} 133");
 	expect_line(text, "dpprobe_rx_full_polls_total{port=\"0\",queue=\"3\"} 4");
 	free(text);
-	dpp_publisher_close(p);
+	dpp_publisher_free(p);
 }
 
 static void prom_occupancy_only_where_supported(void **state)
@@ -181,7 +182,7 @@ static void prom_occupancy_only_where_supported(void **state)
 		    "dpprobe_rx_ring_occupancy_descriptors_sum{port=\"0\",queue=\"3\"} 71006");
 	expect_line(text, "dpprobe_rx_ring_occupancy_max_descriptors{port=\"0\",queue=\"3\"} 70000");
 	free(text);
-	dpp_publisher_close(p);
+	dpp_publisher_free(p);
 }
 
 static void prom_every_family_has_help_and_type(void **state)
@@ -219,7 +220,7 @@ static void prom_every_family_has_help_and_type(void **state)
 	assert_int_equal(helps, types);
 	assert_true(helps >= DPP_SCALAR_MAX);
 	free(text);
-	dpp_publisher_close(p);
+	dpp_publisher_free(p);
 }
 
 static void publish_keeps_the_most_retransmitting_flows(void **state)
@@ -245,7 +246,7 @@ static void publish_keeps_the_most_retransmitting_flows(void **state)
 		assert_int_equal(v->flows[i].client_port, 99 - i);
 	}
 	dpp_stats_view_free(v);
-	dpp_publisher_close(p);
+	dpp_publisher_free(p);
 }
 
 int main(void)
