@@ -129,6 +129,8 @@ struct dpp_flow_record {
 	uint16_t queue; /**< RX queue of the flow's first packet (given to the table). */
 	/** Its first SYN reused the 4-tuple of a flow that ended this long before; UINT32_MAX: no. */
 	uint32_t port_reuse_gap_us;
+	/** The open callback was given the record's client as the server (its first packet said so). */
+	bool opened_swapped;
 	struct dpp_flow_diag_record diag;
 };
 
@@ -179,6 +181,15 @@ struct dpp_flow_params {
 	uint64_t stall_threshold_ns;
 	/** An RST after this much silence is an "idle_timeout"; 0: 10 s. */
 	uint64_t idle_reset_threshold_ns;
+	/**
+	 * Called when a flow is created, with the endpoint its first packet
+	 * makes the server (SYN: its destination; SYN-ACK: its source; else
+	 * the lower port). NULL: not called. Its record says whether the
+	 * server turned out to be the other endpoint (opened_swapped).
+	 */
+	void (*on_open)(void *arg, uint8_t ip_version, const uint8_t ip[16], uint16_t port,
+			uint64_t ts_ns);
+	void *on_open_arg;
 };
 
 /**

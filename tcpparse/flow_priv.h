@@ -164,6 +164,7 @@ struct dpp_diag {
 #define DPP_FLOW_F_FIN0 0x08	     /* dir[0] sent a FIN */
 #define DPP_FLOW_F_FIN1 0x10	     /* dir[1] sent a FIN */
 #define DPP_FLOW_F_RTT_PENDING 0x20  /* a SYN was seen, ts_first_rtt not set yet */
+#define DPP_FLOW_F_OPEN_SRV0 0x40    /* opened with addr[0] as the server (on_open) */
 
 /** A side not known yet (fits the 2-bit side fields). */
 #define DPP_FLOW_SIDE_UNKNOWN 3

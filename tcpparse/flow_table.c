@@ -550,6 +550,20 @@ struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_para
 	return t;
 }
 
+/*
+ * The server as a flow's first packet shows it (dir index): a SYN's
+ * destination, a SYN-ACK's source, else the lower port (CONTRACT "Client/
+ * server without a SYN", the client being the higher port or address).
+ */
+static inline int first_packet_server(const struct dpp_pkt_view *v)
+{
+	if (v->tcp_flags & DPP_TCP_SYN)
+		return (v->tcp_flags & DPP_TCP_ACK) ? 0 : 1;
+	if (v->sport != v->dport)
+		return v->sport > v->dport ? 1 : 0;
+	return memcmp(v->src, v->dst, 16) >= 0 ? 1 : 0;
+}
+
 /* One packet whose flow hash h is known (see dpp_flow_table_packet()). */
 static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
 				 uint64_t ts_ns, uint64_t h, uint16_t queue)
@@ -605,6 +619,14 @@ static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_
 		t->active++;
 		t->cnt.created++;
 		dir = 0;
+		if (t->params.on_open != NULL) {
+			const int srv = first_packet_server(v);
+
+			if (srv == 0)
+				f->flags |= DPP_FLOW_F_OPEN_SRV0;
+			t->params.on_open(t->params.on_open_arg, v->ip_version, f->addr[srv],
+					  f->port[srv], ts_ns);
+		}
 	} else {
 		f = flow_at(t, idx);
 		list_unlink(t, idx);
