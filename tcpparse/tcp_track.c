@@ -169,8 +169,8 @@ void dpp_tcp_flow_init(struct dpp_flow *f, const struct dpp_pkt_view *v, uint64_
 	f->mru_syn_ns = 0;
 	f->first_rtt_ns = 0;
 	f->first_synack_ns = 0;
-	f->syn_to_synack_ns = -1;
-	f->synack_to_ack_ns = -1;
+	f->syn_to_synack_ns = DPP_FLOW_NO_TIME;
+	f->synack_to_ack_ns = DPP_FLOW_NO_TIME;
 	f->syn = 0;
 	f->synack = 0;
 	memset(f->dir, 0, sizeof(f->dir));
