@@ -100,14 +100,48 @@ enum tcp_event {
 	EV_MAX,
 };
 
+/*
+ * Every (state, event) pair is listed, so a reader can follow a connection
+ * through it (a pair left out would silently read as 0, HALF_OPEN). The
+ * states are aging classes (enum dpp_flow_state); the outcome is decided
+ * from the flow's flags when it ends (flow_outcome()).
+ */
 static const uint8_t tcp_transition[DPP_FLOW_STATE_MAX][EV_MAX] = {
-	/*                      OTHER           SYN                ANSWER          FIN_BOTH RST */
-	[DPP_FLOW_HALF_OPEN] = {DPP_FLOW_HALF_OPEN, DPP_FLOW_HALF_OPEN, DPP_FLOW_OPEN,
-				DPP_FLOW_CLOSED, DPP_FLOW_CLOSED},
-	[DPP_FLOW_OPEN] = {DPP_FLOW_OPEN, DPP_FLOW_OPEN, DPP_FLOW_OPEN, DPP_FLOW_CLOSED,
-			   DPP_FLOW_CLOSED},
-	[DPP_FLOW_CLOSED] = {DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED,
-			     DPP_FLOW_CLOSED},
+	[DPP_FLOW_HALF_OPEN] = {
+		/* The SYN sender again without its final ACK (data on a SYN, ...): still waiting. */
+		[EV_OTHER] = DPP_FLOW_HALF_OPEN,
+		/* SYN retransmits and SYN-ACKs: the handshake goes on (spoofed SYNs stay here). */
+		[EV_SYN] = DPP_FLOW_HALF_OPEN,
+		/* The client's ACK after the SYN-ACK, or the server speaking: established. */
+		[EV_ANSWER] = DPP_FLOW_OPEN,
+		/* Both FINs before the handshake was seen to end: the connection is over. */
+		[EV_FIN_BOTH] = DPP_FLOW_CLOSED,
+		/* An RST (a refused SYN, an aborted handshake): gone, RFC 9293 3.10.7.4. */
+		[EV_RST] = DPP_FLOW_CLOSED,
+	},
+	[DPP_FLOW_OPEN] = {
+		/* Data and ACKs of an established or midstream flow. */
+		[EV_OTHER] = DPP_FLOW_OPEN,
+		/* A SYN on an open flow (a retransmit with the same ISN): no change. */
+		[EV_SYN] = DPP_FLOW_OPEN,
+		[EV_ANSWER] = DPP_FLOW_OPEN,
+		/* The second side's FIN: closed, lingering for its last ACK (RFC 9293 3.6). */
+		[EV_FIN_BOTH] = DPP_FLOW_CLOSED,
+		/* An RST ends it at once. */
+		[EV_RST] = DPP_FLOW_CLOSED,
+	},
+	[DPP_FLOW_CLOSED] = {
+		/*
+		 * Closed is final: late ACKs, retransmitted FINs and RSTs belong to
+		 * the flow while it lingers; a new SYN with another ISN starts a new
+		 * flow before it gets here (dpp_tcp_starts_new_stream()).
+		 */
+		[EV_OTHER] = DPP_FLOW_CLOSED,
+		[EV_SYN] = DPP_FLOW_CLOSED,
+		[EV_ANSWER] = DPP_FLOW_CLOSED,
+		[EV_FIN_BOTH] = DPP_FLOW_CLOSED,
+		[EV_RST] = DPP_FLOW_CLOSED,
+	},
 };
 
 /* CONTRACT "Client/server without a SYN": higher port, then greater address. */
