@@ -26,7 +26,7 @@ struct dpp_stats_writer {
 };
 
 /* How long a snapshot waits for the workers' copies of their services. */
-#define SERVICES_WAIT_US 100000
+#define SERVICES_WAIT_US 10000
 
 void dpp_stats_lcore_add(struct dpp_lcore_counters *out, const struct dpp_lcore_counters *in)
 {

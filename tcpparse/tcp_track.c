@@ -419,6 +419,7 @@ static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d
 	struct dpp_diag_dir *rv = &f->dg[d ^ 1];
 	const uint32_t len = v->payload_len;
 	const uint8_t fl = v->tcp_flags;
+	const uint16_t before = (uint16_t)(fw->flags | (rv->flags << 8));
 	bool progress[2] = {false, false};
 
 	/* Where this side's sequence space starts: after the SYN, or at the first segment. */
@@ -459,15 +460,23 @@ static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d
 	else
 		fw->flags &= (uint16_t)~DPP_DG_WIN0;
 	/* Zero-window episodes of this sender; SYN, FIN, RST neither open nor close one. */
-	if (!(fl & SFR)) {
-		if (v->window == 0 && !(fw->flags & DPP_DG_ZW_OPEN)) {
+	if ((v->window == 0) != ((fw->flags & DPP_DG_ZW_OPEN) != 0) && !(fl & SFR)) {
+		if (v->window == 0) {
 			fw->zw_since_ns = t;
 			fw->flags |= DPP_DG_ZW_OPEN;
-		} else if (v->window != 0 && (fw->flags & DPP_DG_ZW_OPEN)) {
+		} else {
 			f->diag.zw_total_ns[d] += t - fw->zw_since_ns;
 			fw->flags &= (uint16_t)~DPP_DG_ZW_OPEN;
 		}
 	}
+	/*
+	 * A condition changes only with a progress event, a window that turns
+	 * zero or non-zero, or a side's sequence space becoming known: most
+	 * segments (an ACK of nothing new, a retransmission) skip the rest.
+	 */
+	if (!progress[0] && !progress[1] &&
+	    (uint16_t)(fw->flags | (rv->flags << 8)) == before)
+		return;
 
 	for (int x = 0; x < 2; x++) {
 		struct dpp_diag_dir *g = &f->dg[x];
