@@ -37,6 +37,7 @@ int dpp_worker_export(void *arg, const struct dpp_flow_record *rec)
 			return 0;
 		}
 		ctx->counters.export_drops++;
+		dpp_services_drop(ctx->services, &copy);
 		return -1;
 	}
 	/*
@@ -49,6 +50,7 @@ int dpp_worker_export(void *arg, const struct dpp_flow_record *rec)
 		if (rte_rdtsc() > deadline) {
 			ctx->export_ring->enq_drops++;
 			ctx->counters.export_drops++;
+			dpp_services_drop(ctx->services, &copy);
 			return -1;
 		}
 		rte_pause();

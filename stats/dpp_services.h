@@ -118,6 +118,9 @@ void dpp_services_open(struct dpp_services *s, uint8_t ip_version, const uint8_t
 /** An ended flow's record was written: add it to its service. Worker only. */
 void dpp_services_add(struct dpp_services *s, const struct dpp_flow_record *r);
 
+/** An ended flow's record was lost (export drop): it is only no longer active. Worker only. */
+void dpp_services_drop(struct dpp_services *s, const struct dpp_flow_record *r);
+
 /** Worker, between polls: advance a requested copy by a few entries. O(1) when none is due. */
 void dpp_services_publish_step(struct dpp_services *s);
 

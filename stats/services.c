@@ -369,24 +369,35 @@ void dpp_services_open(struct dpp_services *s, uint8_t ip_version, const uint8_t
 		e->last_ns = ts_ns;
 }
 
+/*
+ * The flow of r is no longer active. It was opened under the endpoint its
+ * first packet made look like the server (opened_swapped: the record's
+ * client). An entry at 0 was aged out since the flow opened.
+ */
+static void flow_closed(struct dpp_services *s, const struct dpp_flow_record *r)
+{
+	struct dpp_service *o = r->opened_swapped
+					? lookup_or_add(s, r->ip_version, r->client_ip,
+							r->client_port, r->last_ts_ns)
+					: lookup_or_add(s, r->ip_version, r->server_ip,
+							r->server_port, r->last_ts_ns);
+
+	if (o->active > 0)
+		o->active--;
+}
+
 void dpp_services_add(struct dpp_services *s, const struct dpp_flow_record *r)
 {
-	struct dpp_service *e = lookup_or_add(s, r->ip_version, r->server_ip, r->server_port,
-					      r->last_ts_ns);
-
-	/* The flow was opened under the endpoint its first packet made look like the server. */
-	if (r->opened_swapped) {
-		struct dpp_service *o = lookup_or_add(s, r->ip_version, r->client_ip,
-						      r->client_port, r->last_ts_ns);
-
-		if (o->active > 0)
-			o->active--;
-		e = lookup_or_add(s, r->ip_version, r->server_ip, r->server_port, r->last_ts_ns);
-	} else if (e->active > 0) {
-		e->active--; /* 0 only if the entry was aged out since the flow opened */
-	}
-	service_add_record(e, r, s->time_wait_ns);
+	flow_closed(s, r);
+	service_add_record(lookup_or_add(s, r->ip_version, r->server_ip, r->server_port,
+					 r->last_ts_ns),
+			   r, s->time_wait_ns);
 	s->fed++;
+}
+
+void dpp_services_drop(struct dpp_services *s, const struct dpp_flow_record *r)
+{
+	flow_closed(s, r);
 }
 
 void dpp_services_publish_step(struct dpp_services *s)
