@@ -112,6 +112,7 @@ struct dpp_tcp_dir_events {
 #define DPP_DG_ZW_OPEN 0x0100	  /* a zero-window episode of this sender is open */
 #define DPP_DG_ACKED 0x0200	  /* the other side has acked payload of this side */
 #define DPP_DG_AFTER_FIN 0x0400	  /* this side sent payload after the other's FIN */
+#define DPP_DG_PEER_SEEN 0x0800	  /* the other side has sent a segment (RSTs aside) */
 
 /**
  * Stall and zero-window state of one direction (CONTRACT "Diagnosis"):

@@ -359,12 +359,16 @@ static inline uint32_t sat_add(uint32_t a, uint32_t b)
 	return a + b < a ? UINT32_MAX : a + b;
 }
 
-/* Stall condition of direction x: unacked payload, or the other side's window at zero. */
+/*
+ * Stall condition of direction x: unacked payload, or the other side's
+ * window at zero. Payload counts as unacked only once the other side has
+ * been seen at all: in a capture of one direction its ACKs are invisible.
+ */
 static inline bool stall_cond(const struct dpp_flow *f, int x)
 {
+	const uint16_t need = DPP_DG_SEQ | DPP_DG_UNA | DPP_DG_PEER_SEEN;
 	const struct dpp_diag_dir *g = &f->dg[x];
-	const bool unacked = (g->flags & (DPP_DG_SEQ | DPP_DG_UNA)) == (DPP_DG_SEQ | DPP_DG_UNA) &&
-			     DPP_SEQ_LT(g->una, g->snd_max);
+	const bool unacked = (g->flags & need) == need && DPP_SEQ_LT(g->una, g->snd_max);
 
 	return unacked || (f->dg[x ^ 1].flags & DPP_DG_WIN0);
 }
@@ -421,9 +425,11 @@ static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d
 	struct dpp_diag_dir *rv = &f->dg[d ^ 1];
 	const uint32_t len = v->payload_len;
 	const uint8_t fl = v->tcp_flags;
-	const uint16_t before = (uint16_t)(fw->flags | (rv->flags << 8));
+	const uint32_t before = fw->flags | (uint32_t)rv->flags << 16;
 	bool progress[2] = {false, false};
 
+	/* The other side now knows this one is there: its ACKs can be judged. */
+	rv->flags |= DPP_DG_PEER_SEEN;
 	/* Where this side's sequence space starts: after the SYN, or at the first segment. */
 	if (!(fw->flags & DPP_DG_SEQ)) {
 		fw->snd_max = v->seq + ((fl & DPP_TCP_SYN) ? 1 : 0);
@@ -476,8 +482,7 @@ static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d
 	 * zero or non-zero, or a side's sequence space becoming known: most
 	 * segments (an ACK of nothing new, a retransmission) skip the rest.
 	 */
-	if (!progress[0] && !progress[1] &&
-	    (uint16_t)(fw->flags | (rv->flags << 8)) == before)
+	if (!progress[0] && !progress[1] && (fw->flags | (uint32_t)rv->flags << 16) == before)
 		return;
 
 	for (int x = 0; x < 2; x++) {

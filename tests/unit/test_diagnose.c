@@ -161,12 +161,31 @@ static void midstream_without_rst_is_unknown(void **state)
 
 	(void)state;
 	C(h, 0, F_PA, 1, 1, 502, 100);
-	S(h, 200 * US, F_A, 1, 101, 509, 0);
+	S(h, 200 * US, F_A, 1, 101, 509, 0); /* the first time the server is seen */
+	C(h, 100 * US, F_PA, 101, 1, 502, 100);
+	S(h, 300 * US, F_A, 1, 201, 509, 0);
 	d = only_diag(h);
 	EXPECT(d, unknown, NONE);
-	assert_int_equal(d->longest_stall_us, 200);
+	/* The first exchange does not count: its data was sent before the server was seen. */
+	assert_int_equal(d->longest_stall_us, 300);
 	assert_int_equal(d->stall_dir, DPP_SIDE_CLIENT);
 	assert_string_equal(d->history, "Da");
+	harness_free(h);
+}
+
+static void one_direction_capture_never_stalls_on_unseen_acks(void **state)
+{
+	struct harness *h = harness_new();
+	const struct dpp_flow_diag_record *d;
+
+	(void)state;
+	/* Only the client's side of a running connection: its ACKs never come into view. */
+	C(h, 0, F_PA, 1, 1, 502, 100);
+	C(h, 2 * SEC, F_PA, 101, 1, 502, 100);
+	C(h, 2 * SEC, F_PA, 201, 1, 502, 100);
+	d = only_diag(h);
+	EXPECT(d, unknown, NONE);
+	assert_true(d->longest_stall_us == DPP_DIAG_NONE);
 	harness_free(h);
 }
 
@@ -557,6 +576,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lone_rst_is_a_midstream_reset_without_idle_evidence),
 		cmocka_unit_test(midstream_without_rst_is_unknown),
+		cmocka_unit_test(one_direction_capture_never_stalls_on_unseen_acks),
 		cmocka_unit_test(decide_follows_contract_order_on_conflicting_facts),
 		cmocka_unit_test(syn_answered_by_rst_is_refused),
 		cmocka_unit_test(unanswered_syns_time_out_with_no_answer),
