@@ -178,8 +178,13 @@ struct dpp_diag {
  * One flow, laid out by how often it is touched. Lines 0-2 are what every
  * segment reads or writes (key and aging, then both directions: the
  * analysis of one side reads the other's state); line 3 holds the
- * handshake, written by SYNs and the first ACKs; line 4 the event counters.
- * The table prefetches all five (see prefetch_flow() in flow_table.c).
+ * handshake, written by SYNs and the first ACKs; line 4 the event counters;
+ * line 5 the stall state of both directions (every segment with data or
+ * an ACK; most only read it), line 6 the rest of the diagnosis, written on
+ * events (first payloads, the first RST, a stall that ends, a new history
+ * letter; every payload segment stamps last_event_ns). The table prefetches
+ * all seven (see prefetch_flow() in flow_table.c). Before the diagnosis a
+ * flow was the 320 bytes of lines 0-4.
  *
  * dir[0] holds what addr[0]:port[0] sent (the sender of the flow's first
  * packet), dir[1] the other side; client/server are decided when the
