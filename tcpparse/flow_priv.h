@@ -115,51 +115,69 @@ struct dpp_tcp_dir_events {
 #define DPP_DG_PEER_SEEN 0x0800	  /* the other side has sent a segment (RSTs aside) */
 
 /**
- * Stall and zero-window state of one direction (CONTRACT "Diagnosis"):
- * a stall of a direction runs between two of its progress events (new
- * payload, or the other side's ACK advancing over its payload) while it
- * has unacknowledged payload or the other side's window is zero. The
- * stall condition only changes at progress events and window changes, so
- * each segment updates it in O(1): closed pieces add up in stall_accum_us,
- * the open piece starts at cond_since_ns.
+ * Stall state of one direction (CONTRACT "Diagnosis"): a stall of a
+ * direction runs between two of its progress events (new payload, or the
+ * other side's ACK advancing over its payload) while it has
+ * unacknowledged payload or the other side's window is zero. The stall
+ * condition only changes at progress events and window changes, so each
+ * segment updates it in O(1): closed pieces add up in stall_accum_us, the
+ * open piece starts at cond_since_ns.
  */
 struct dpp_diag_dir {
-	uint64_t cond_since_ns; /**< Stall condition true since (DPP_DG_COND). */
-	uint64_t zw_since_ns;	/**< This sender's zero-window episode began (DPP_DG_ZW_OPEN). */
-	uint32_t snd_max;	/**< End of the highest payload sent. */
-	uint32_t una;		/**< Highest ack from the other side. */
+	uint64_t cond_since_ns;	 /**< Stall condition true since (DPP_DG_COND). */
+	uint32_t snd_max;	 /**< End of the highest payload sent. */
+	uint32_t una;		 /**< Highest ack from the other side. */
 	uint32_t stall_accum_us; /**< Closed pieces of the current stall (saturates). */
 	uint16_t flags;		 /**< DPP_DG_* */
 	uint16_t pad;
 };
 
-/* dpp_diag.flags */
-#define DPP_DF_STALLED 0x0001	     /* some direction stalled (longest_* valid) */
-#define DPP_DF_LONGEST_DIR1 0x0002   /* the longest stall is dir[1]'s */
-#define DPP_DF_LONGEST_ZW 0x0004     /* it began with the other side's window at zero */
-#define DPP_DF_LONGEST_RTO 0x0008    /* its first payload was a retransmission */
-#define DPP_DF_HS_DONE 0x0010	     /* the client acknowledged the SYN-ACK */
-#define DPP_DF_CLI_DATA 0x0020	     /* client_data_ns holds its first payload */
-#define DPP_DF_SRV_DATA 0x0040	     /* the server has sent payload */
-#define DPP_DF_RESPONSE 0x0080	     /* server_response_us measured */
-#define DPP_DF_IDLE 0x0100	     /* idle_before_rst_us measured */
-#define DPP_DF_RST_EARLY 0x0200	     /* first RST: the server's, before it spoke or acked */
-#define DPP_DF_RST_AFTER_FIN 0x0400  /* first RST: sender had closed, other side wrote */
-#define DPP_DF_SYNACK_AFTER_ACK 0x0800 /* SYN-ACK retransmitted after the client's ACK */
-#define DPP_DF_EVENT 0x1000	     /* last_event_ns holds a value */
+/* dpp_diag_hot.flags: what segments read. */
+#define DPP_DF_STALLED 0x0001	   /* some direction stalled (longest_* valid) */
+#define DPP_DF_LONGEST_DIR1 0x0002 /* the longest stall is dir[1]'s */
+#define DPP_DF_LONGEST_ZW 0x0004   /* it began with the other side's window at zero */
+#define DPP_DF_LONGEST_RTO 0x0008  /* its first payload was a retransmission */
+#define DPP_DF_HS_DONE 0x0010	   /* the client acknowledged the SYN-ACK */
+#define DPP_DF_CLI_DATA 0x0020	   /* the client has sent payload */
+#define DPP_DF_SRV_DATA 0x0040	   /* the server has sent payload */
+#define DPP_DF_EVENT 0x0080	   /* last_event_ns holds a value */
 
-/** Flow-wide diagnosis state, written on events (first payloads, RST, ...). */
-struct dpp_diag {
-	uint64_t zw_total_ns[2]; /**< Closed zero-window episodes, per sender (dir index). */
-	uint64_t last_event_ns;	 /**< Last payload (keep-alives excluded), SYN or FIN. */
-	uint64_t client_data_ns; /**< The client's first payload. */
-	uint64_t hs_done_ns;	 /**< The client acknowledged the SYN-ACK. */
-	uint64_t history;	 /**< 4-bit letter codes in order of first appearance. */
+/**
+ * The diagnosis state a segment reads, one cache line: both directions'
+ * stalls, the last event, the longest stall so far, the history letters
+ * already seen.
+ */
+struct dpp_diag_hot {
+	struct dpp_diag_dir dir[2];
+	uint64_t last_event_ns; /**< Last payload (keep-alives excluded), SYN or FIN. */
 	uint32_t longest_stall_us;
+	uint16_t flags;	       /**< DPP_DF_* */
+	uint16_t history_seen; /**< Bit (letter + 8 * dir) per letter already in history. */
+};
+
+/* dpp_diag.flags: written on events. */
+#define DPP_DC_RESPONSE 0x0001	       /* server_response_us measured */
+#define DPP_DC_IDLE 0x0002	       /* idle_before_rst_us measured */
+#define DPP_DC_RST_EARLY 0x0004	       /* first RST: the server's, before it spoke or acked */
+#define DPP_DC_RST_AFTER_FIN 0x0008    /* first RST: sender had closed, other side wrote */
+#define DPP_DC_SYNACK_AFTER_ACK 0x0010 /* SYN-ACK retransmitted after the client's ACK */
+#define DPP_DC_RESP_FROM 0x0020	       /* response_from_ns holds a value */
+
+/**
+ * The rest of the diagnosis, one cache line written only on events:
+ * zero-window episodes opening or closing, first payloads, the first RST,
+ * a new history letter.
+ */
+struct dpp_diag {
+	uint64_t zw_since_ns[2]; /**< A sender's open zero-window episode began (DPP_DG_ZW_OPEN). */
+	uint64_t zw_total_ns[2]; /**< Closed zero-window episodes, per sender (dir index). */
+	/** The client's first payload, or before it the handshake's completion. */
+	uint64_t response_from_ns;
+	uint64_t history; /**< 4-bit letter codes in order of first appearance. */
 	uint32_t idle_before_rst_us;
 	uint32_t server_response_us;
-	uint16_t history_seen; /**< Bit (letter + 8 * dir) per letter already in history. */
-	uint16_t flags;	       /**< DPP_DF_* */
+	uint16_t flags; /**< DPP_DC_* */
+	uint16_t pad[3];
 };
 
 /* dpp_flow.flags */
@@ -179,10 +197,10 @@ struct dpp_diag {
  * segment reads or writes (key and aging, then both directions: the
  * analysis of one side reads the other's state); line 3 holds the
  * handshake, written by SYNs and the first ACKs; line 4 the event counters;
- * line 5 the stall state of both directions (every segment with data or
- * an ACK; most only read it), line 6 the rest of the diagnosis, written on
- * events (first payloads, the first RST, a stall that ends, a new history
- * letter; every payload segment stamps last_event_ns). The table prefetches
+ * line 5 the diagnosis every segment reads (both directions' stalls, the
+ * last event, the longest stall, the history letters seen), line 6 the
+ * rest of it, written only on events (a zero-window episode opening or
+ * closing, first payloads, the first RST, a new history letter). The table prefetches
  * all seven (see prefetch_flow() in flow_table.c). Before the diagnosis a
  * flow was the 320 bytes of lines 0-4.
  *
@@ -220,9 +238,9 @@ struct dpp_flow {
 	uint32_t reuse_gap_us;	 /**< SYN reused a recently ended 4-tuple; DPP_FLOW_NO_REUSE. */
 	/* Line 4. */
 	struct dpp_tcp_dir_events ev[2] __attribute__((aligned(64)));
-	/* Line 5: stalls, per direction (every data or ACK segment). */
-	struct dpp_diag_dir dg[2] __attribute__((aligned(64)));
-	/* Line 6: the rest of the diagnosis (events). */
+	/* Line 5: the diagnosis a segment reads (stalls, last event, history seen). */
+	struct dpp_diag_hot dh __attribute__((aligned(64)));
+	/* Line 6: the rest of the diagnosis, written on events. */
 	struct dpp_diag diag __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 

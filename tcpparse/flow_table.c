@@ -153,8 +153,8 @@ _Static_assert(sizeof(struct dpp_tcp_dir) == 64, "one direction is one cache lin
 _Static_assert(offsetof(struct dpp_flow, dir) == 64, "key and aging fill line 0");
 _Static_assert(DPP_FLOW_HOT_BYTES == 192, "every segment touches three lines");
 _Static_assert(offsetof(struct dpp_flow, ev) == 256, "event counters in line 4");
-_Static_assert(sizeof(struct dpp_diag_dir) == 32, "both directions' stall state fill one line");
-_Static_assert(offsetof(struct dpp_flow, dg) == 320, "stall state in line 5");
+_Static_assert(sizeof(struct dpp_diag_hot) == 64, "what a segment reads of the diagnosis: one line");
+_Static_assert(offsetof(struct dpp_flow, dh) == 320, "stall state in line 5");
 _Static_assert(sizeof(struct dpp_diag) == 64, "the rest of the diagnosis fills one line");
 _Static_assert(offsetof(struct dpp_flow, diag) == 384, "diagnosis events in line 6");
 _Static_assert(sizeof(struct dpp_flow) == 448, "a flow is seven cache lines");

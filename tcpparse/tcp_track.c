@@ -211,7 +211,7 @@ void dpp_tcp_flow_init(struct dpp_flow *f, const struct dpp_pkt_view *v, uint64_
 	f->dir[0].win_shift = DPP_WIN_SCALE_UNKNOWN;
 	f->dir[1].win_shift = DPP_WIN_SCALE_UNKNOWN;
 	memset(f->ev, 0, sizeof(f->ev));
-	memset(f->dg, 0, sizeof(f->dg));
+	memset(&f->dh, 0, sizeof(f->dh));
 	memset(&f->diag, 0, sizeof(f->diag));
 }
 
@@ -367,10 +367,10 @@ static inline uint32_t sat_add(uint32_t a, uint32_t b)
 static inline bool stall_cond(const struct dpp_flow *f, int x)
 {
 	const uint16_t need = DPP_DG_SEQ | DPP_DG_UNA | DPP_DG_PEER_SEEN;
-	const struct dpp_diag_dir *g = &f->dg[x];
+	const struct dpp_diag_dir *g = &f->dh.dir[x];
 	const bool unacked = (g->flags & need) == need && DPP_SEQ_LT(g->una, g->snd_max);
 
-	return unacked || (f->dg[x ^ 1].flags & DPP_DG_WIN0);
+	return unacked || (f->dh.dir[x ^ 1].flags & DPP_DG_WIN0);
 }
 
 /* Length of x's current stall if it ended at t. */
@@ -384,9 +384,9 @@ static inline uint32_t stall_us_at(const struct dpp_diag_dir *g, uint64_t t)
 }
 
 /* A stall of direction x of us microseconds ended: keep it if it is the longest (c2s on a tie). */
-static void stall_ended(struct dpp_diag *dg, const struct dpp_flow *f, int x, uint32_t us)
+static void stall_ended(struct dpp_diag_hot *dg, const struct dpp_flow *f, int x, uint32_t us)
 {
-	const uint16_t g = f->dg[x].flags;
+	const uint16_t g = f->dh.dir[x].flags;
 	const int longest_dir = (dg->flags & DPP_DF_LONGEST_DIR1) ? 1 : 0;
 
 	if (dg->flags & DPP_DF_STALLED) {
@@ -406,12 +406,12 @@ static void stall_ended(struct dpp_diag *dg, const struct dpp_flow *f, int x, ui
 /* The stall condition of x became true at t. */
 static inline void stall_begin(struct dpp_flow *f, int x, uint64_t t)
 {
-	struct dpp_diag_dir *g = &f->dg[x];
+	struct dpp_diag_dir *g = &f->dh.dir[x];
 
 	g->flags |= DPP_DG_COND;
 	g->cond_since_ns = t;
 	if (!(g->flags & DPP_DG_BEGAN))
-		g->flags |= DPP_DG_BEGAN | ((f->dg[x ^ 1].flags & DPP_DG_WIN0) ? DPP_DG_BEGAN_ZW : 0);
+		g->flags |= DPP_DG_BEGAN | ((f->dh.dir[x ^ 1].flags & DPP_DG_WIN0) ? DPP_DG_BEGAN_ZW : 0);
 }
 
 /*
@@ -421,15 +421,19 @@ static inline void stall_begin(struct dpp_flow *f, int x, uint64_t t)
 static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t t,
 			 unsigned a)
 {
-	struct dpp_diag_dir *fw = &f->dg[d];
-	struct dpp_diag_dir *rv = &f->dg[d ^ 1];
+	struct dpp_diag_dir *fw = &f->dh.dir[d];
+	struct dpp_diag_dir *rv = &f->dh.dir[d ^ 1];
 	const uint32_t len = v->payload_len;
 	const uint8_t fl = v->tcp_flags;
-	const uint32_t before = fw->flags | (uint32_t)rv->flags << 16;
 	bool progress[2] = {false, false};
+	/* Something a stall condition reads changed (besides progress). */
+	bool changed = false;
 
 	/* The other side now knows this one is there: its ACKs can be judged. */
-	rv->flags |= DPP_DG_PEER_SEEN;
+	if (!(rv->flags & DPP_DG_PEER_SEEN)) {
+		rv->flags |= DPP_DG_PEER_SEEN;
+		changed = true;
+	}
 	/* Where this side's sequence space starts: after the SYN, or at the first segment. */
 	if (!(fw->flags & DPP_DG_SEQ)) {
 		fw->snd_max = v->seq + ((fl & DPP_TCP_SYN) ? 1 : 0);
@@ -438,6 +442,7 @@ static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d
 			fw->una = fw->snd_max;
 			fw->flags |= DPP_DG_UNA;
 		}
+		changed = true;
 	}
 	/* Progress 1: new payload, sequence space never sent (probes are not new payload). */
 	if (len > 0 && !(a & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE))) {
@@ -454,6 +459,7 @@ static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d
 		if (!(rv->flags & DPP_DG_UNA)) {
 			rv->una = v->ack;
 			rv->flags |= DPP_DG_UNA;
+			changed = true;
 		} else if (DPP_SEQ_GT(v->ack, rv->una)) {
 			if ((rv->flags & DPP_DG_SEQ) && DPP_SEQ_LT(rv->una, rv->snd_max)) {
 				progress[d ^ 1] = true;
@@ -463,17 +469,17 @@ static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d
 		}
 	}
 	/* The window the other side's stall condition reads (RSTs excluded). */
-	if (v->window == 0)
-		fw->flags |= DPP_DG_WIN0;
-	else
-		fw->flags &= (uint16_t)~DPP_DG_WIN0;
+	if ((v->window == 0) != ((fw->flags & DPP_DG_WIN0) != 0)) {
+		fw->flags ^= DPP_DG_WIN0;
+		changed = true;
+	}
 	/* Zero-window episodes of this sender; SYN, FIN, RST neither open nor close one. */
 	if ((v->window == 0) != ((fw->flags & DPP_DG_ZW_OPEN) != 0) && !(fl & SFR)) {
 		if (v->window == 0) {
-			fw->zw_since_ns = t;
+			f->diag.zw_since_ns[d] = t;
 			fw->flags |= DPP_DG_ZW_OPEN;
 		} else {
-			f->diag.zw_total_ns[d] += t - fw->zw_since_ns;
+			f->diag.zw_total_ns[d] += t - f->diag.zw_since_ns[d];
 			fw->flags &= (uint16_t)~DPP_DG_ZW_OPEN;
 		}
 	}
@@ -482,18 +488,18 @@ static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d
 	 * zero or non-zero, or a side's sequence space becoming known: most
 	 * segments (an ACK of nothing new, a retransmission) skip the rest.
 	 */
-	if (!progress[0] && !progress[1] && (fw->flags | (uint32_t)rv->flags << 16) == before)
+	if (!progress[0] && !progress[1] && !changed)
 		return;
 
 	for (int x = 0; x < 2; x++) {
-		struct dpp_diag_dir *g = &f->dg[x];
+		struct dpp_diag_dir *g = &f->dh.dir[x];
 		const bool was = (g->flags & DPP_DG_COND) != 0;
 		const bool now = stall_cond(f, x);
 
 		if (progress[x]) {
 			/* A progress event ends the stall (if any) and starts a new interval. */
 			if (g->flags & DPP_DG_BEGAN)
-				stall_ended(&f->diag, f, x, stall_us_at(g, t));
+				stall_ended(&f->dh, f, x, stall_us_at(g, t));
 			g->flags &= (uint16_t)~(DPP_DG_COND | DPP_DG_BEGAN | DPP_DG_BEGAN_ZW |
 						DPP_DG_DATA_SEEN | DPP_DG_DATA_RETRANS);
 			g->stall_accum_us = 0;
@@ -511,9 +517,10 @@ static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d
 /* The flow's first RST, sent by d at t: the evidence for the reset causes. */
 static void track_first_rst(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t t)
 {
+	const struct dpp_diag_hot *h = &f->dh;
 	struct dpp_diag *dg = &f->diag;
 	const int cl = client_side(f);
-	const struct dpp_diag_dir *cg = &f->dg[cl];
+	const struct dpp_diag_dir *cg = &h->dir[cl];
 	/* Does this RST acknowledge client payload? */
 	const bool acks_payload = (v->tcp_flags & DPP_TCP_ACK) &&
 				  (cg->flags & (DPP_DG_SEQ | DPP_DG_UNA)) ==
@@ -521,51 +528,59 @@ static void track_first_rst(struct dpp_flow *f, const struct dpp_pkt_view *v, in
 				  DPP_SEQ_GT(v->ack, cg->una) && DPP_SEQ_LT(cg->una, cg->snd_max);
 
 	/* Silence before it, for flows whose handshake completed (or was never seen). */
-	if ((dg->flags & DPP_DF_EVENT) && ((dg->flags & DPP_DF_HS_DONE) || f->syn == 0)) {
-		dg->idle_before_rst_us = t > dg->last_event_ns ? sat_us(t - dg->last_event_ns) : 0;
-		dg->flags |= DPP_DF_IDLE;
+	if ((h->flags & DPP_DF_EVENT) && ((h->flags & DPP_DF_HS_DONE) || f->syn == 0)) {
+		dg->idle_before_rst_us = t > h->last_event_ns ? sat_us(t - h->last_event_ns) : 0;
+		dg->flags |= DPP_DC_IDLE;
 	}
 	/* The server's, before it sent payload or acked any of the client's. */
 	if (d != cl && f->dir[d].payload_bytes == 0 && !(cg->flags & DPP_DG_ACKED) && !acks_payload)
-		dg->flags |= DPP_DF_RST_EARLY;
+		dg->flags |= DPP_DC_RST_EARLY;
 	/* Its sender had closed, and the other side wrote after that FIN. */
 	if ((f->flags & (d ? DPP_FLOW_F_FIN1 : DPP_FLOW_F_FIN0)) &&
-	    (f->dg[d ^ 1].flags & DPP_DG_AFTER_FIN))
-		dg->flags |= DPP_DF_RST_AFTER_FIN;
+	    (h->dir[d ^ 1].flags & DPP_DG_AFTER_FIN))
+		dg->flags |= DPP_DC_RST_AFTER_FIN;
 }
 
 /* History letters, as bits: S H A D F R T W (CONTRACT "history"). */
 static const char history_letters[] = "SHADFRTW";
 
-static inline void track_history(struct dpp_diag *dg, const struct dpp_pkt_view *v, int d,
+/*
+ * The letters a segment's flags give (S, H, A for an empty segment, F, R),
+ * indexed by its SYN, ACK, FIN and RST bits.
+ */
+static const uint8_t history_of_flags[64] = {
+#define H_ENTRY(fl)                                                                                \
+	[fl] = (uint8_t)((((fl) & DPP_TCP_SYN) ? (((fl) & DPP_TCP_ACK) ? 0x02 : 0x01) : 0) |       \
+			 ((((fl) & (DPP_TCP_ACK | SFR)) == DPP_TCP_ACK) ? 0x04 : 0) |              \
+			 (((fl) & DPP_TCP_FIN) ? 0x10 : 0) | (((fl) & DPP_TCP_RST) ? 0x20 : 0))
+#define H_ROW(b) H_ENTRY(b), H_ENTRY(b + 1), H_ENTRY(b + 2), H_ENTRY(b + 3), H_ENTRY(b + 4), \
+		 H_ENTRY(b + 5), H_ENTRY(b + 6), H_ENTRY(b + 7)
+	H_ROW(0), H_ROW(8), H_ROW(16), H_ROW(24), H_ROW(32), H_ROW(40), H_ROW(48), H_ROW(56),
+#undef H_ROW
+#undef H_ENTRY
+};
+
+static inline void track_history(struct dpp_flow *f, const struct dpp_pkt_view *v, int d,
 				 unsigned a)
 {
-	const uint8_t fl = v->tcp_flags;
-	unsigned letters = 0;
+	unsigned letters = history_of_flags[v->tcp_flags & (DPP_TCP_SYN | DPP_TCP_ACK | SFR)];
 	unsigned fresh;
 
-	if (fl & DPP_TCP_SYN)
-		letters |= (fl & DPP_TCP_ACK) ? 0x02 : 0x01;
-	if ((fl & (DPP_TCP_ACK | SFR)) == DPP_TCP_ACK && v->payload_len == 0)
-		letters |= 0x04;
-	if (v->payload_len > 0 && !(a & A_KEEP_ALIVE))
-		letters |= 0x08;
-	if (fl & DPP_TCP_FIN)
-		letters |= 0x10;
-	if (fl & DPP_TCP_RST)
-		letters |= 0x20;
-	if ((a & A_ANY_RETRANSMISSION) && !(fl & DPP_TCP_SYN))
+	/* A pure ACK carries no payload; D is payload other than a keep-alive byte. */
+	if (v->payload_len > 0)
+		letters = (letters & ~0x04u) | ((a & A_KEEP_ALIVE) ? 0 : 0x08u);
+	if ((a & A_ANY_RETRANSMISSION) && !(v->tcp_flags & DPP_TCP_SYN))
 		letters |= 0x40;
 	if (a & A_ZERO_WINDOW)
 		letters |= 0x80;
-	/* Most segments add nothing: one test. */
-	fresh = (letters << (8 * d)) & ~(unsigned)dg->history_seen;
+	/* Most segments add nothing: one test, on line 5. */
+	fresh = (letters << (8 * d)) & ~(unsigned)f->dh.history_seen;
 	while (fresh != 0) {
 		const unsigned bit = (unsigned)__builtin_ctz(fresh);
-		const unsigned pos = (unsigned)__builtin_popcount(dg->history_seen);
+		const unsigned pos = (unsigned)__builtin_popcount(f->dh.history_seen);
 
-		dg->history |= (uint64_t)bit << (4 * pos);
-		dg->history_seen |= (uint16_t)(1u << bit);
+		f->diag.history |= (uint64_t)bit << (4 * pos);
+		f->dh.history_seen |= (uint16_t)(1u << bit);
 		fresh &= fresh - 1;
 	}
 }
@@ -577,22 +592,24 @@ static inline void track_history(struct dpp_diag *dg, const struct dpp_pkt_view 
 static void track_diagnosis(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t t,
 			    unsigned a)
 {
-	struct dpp_diag *dg = &f->diag;
+	struct dpp_diag_hot *h = &f->dh;
 	const uint8_t fl = v->tcp_flags;
 	const bool payload = v->payload_len > 0 && !(a & A_KEEP_ALIVE);
 
 	/* The handshake completed: the client's first segment with ACK, without SYN (or RST). */
-	if (!(dg->flags & DPP_DF_HS_DONE) && f->synack_side != DPP_FLOW_SIDE_UNKNOWN &&
+	if (!(h->flags & DPP_DF_HS_DONE) && f->synack_side != DPP_FLOW_SIDE_UNKNOWN &&
 	    f->synack_side != d && (fl & (DPP_TCP_ACK | DPP_TCP_SYN | DPP_TCP_RST)) == DPP_TCP_ACK) {
-		dg->flags |= DPP_DF_HS_DONE;
-		dg->hs_done_ns = t;
+		h->flags |= DPP_DF_HS_DONE;
+		/* If the server speaks first, its response time counts from here. */
+		f->diag.response_from_ns = t;
+		f->diag.flags |= DPP_DC_RESP_FROM;
 	}
 	/* A SYN-ACK timeout retransmission after the client's ACK: the ACK was dropped. */
 	if ((fl & (DPP_TCP_SYN | DPP_TCP_ACK)) == (DPP_TCP_SYN | DPP_TCP_ACK) &&
-	    (dg->flags & DPP_DF_HS_DONE) && f->syn > 0 && t >= f->mru_syn_ns + DPP_DIAG_SYNACK_RTO_NS)
-		dg->flags |= DPP_DF_SYNACK_AFTER_ACK;
+	    (h->flags & DPP_DF_HS_DONE) && f->syn > 0 && t >= f->mru_syn_ns + DPP_DIAG_SYNACK_RTO_NS)
+		f->diag.flags |= DPP_DC_SYNACK_AFTER_ACK;
 
-	track_history(dg, v, d, a);
+	track_history(f, v, d, a);
 
 	if (fl & DPP_TCP_RST) {
 		if (f->rst_side == DPP_FLOW_SIDE_UNKNOWN)
@@ -602,32 +619,35 @@ static void track_diagnosis(struct dpp_flow *f, const struct dpp_pkt_view *v, in
 
 	if (payload) {
 		if (f->flags & (d ? DPP_FLOW_F_FIN0 : DPP_FLOW_F_FIN1))
-			f->dg[d].flags |= DPP_DG_AFTER_FIN;
+			h->dir[d].flags |= DPP_DG_AFTER_FIN;
 		/* Server response time: first client payload, then the server's first after it. */
-		if ((dg->flags & (DPP_DF_CLI_DATA | DPP_DF_SRV_DATA)) !=
+		if ((h->flags & (DPP_DF_CLI_DATA | DPP_DF_SRV_DATA)) !=
 		    (DPP_DF_CLI_DATA | DPP_DF_SRV_DATA)) {
+			struct dpp_diag *dg = &f->diag;
+
 			if (d == client_side(f)) {
-				if (!(dg->flags & DPP_DF_CLI_DATA)) {
-					dg->flags |= DPP_DF_CLI_DATA;
-					dg->client_data_ns = t;
+				if (!(h->flags & DPP_DF_CLI_DATA)) {
+					h->flags |= DPP_DF_CLI_DATA;
+					/* Unless the server has already spoken. */
+					if (!(h->flags & DPP_DF_SRV_DATA)) {
+						dg->response_from_ns = t;
+						dg->flags |= DPP_DC_RESP_FROM;
+					}
 				}
-			} else if (!(dg->flags & DPP_DF_SRV_DATA)) {
-				dg->flags |= DPP_DF_SRV_DATA;
-				/* The server spoke first (banners): from the handshake's completion. */
-				if (dg->flags & (DPP_DF_CLI_DATA | DPP_DF_HS_DONE)) {
-					const uint64_t from = (dg->flags & DPP_DF_CLI_DATA)
-								      ? dg->client_data_ns
-								      : dg->hs_done_ns;
+			} else if (!(h->flags & DPP_DF_SRV_DATA)) {
+				h->flags |= DPP_DF_SRV_DATA;
+				if (dg->flags & DPP_DC_RESP_FROM) {
+					const uint64_t from = dg->response_from_ns;
 
 					dg->server_response_us = t > from ? sat_us(t - from) : 0;
-					dg->flags |= DPP_DF_RESPONSE;
+					dg->flags |= DPP_DC_RESPONSE;
 				}
 			}
 		}
 	}
 	if (payload || (fl & (DPP_TCP_SYN | DPP_TCP_FIN))) {
-		dg->last_event_ns = t;
-		dg->flags |= DPP_DF_EVENT;
+		h->last_event_ns = t;
+		h->flags |= DPP_DF_EVENT;
 	}
 	track_stalls(f, v, d, t, a);
 }
@@ -851,7 +871,8 @@ static inline int64_t us_or_none(bool known, uint64_t us)
 static void fill_diagnosis(const struct dpp_flow *f, int client, uint8_t outcome,
 			   const struct dpp_flow_params *p, struct dpp_flow_diag_record *out)
 {
-	struct dpp_diag dg = f->diag;
+	struct dpp_diag_hot h = f->dh;
+	const struct dpp_diag *dg = &f->diag;
 	struct dpp_diag_facts facts;
 	struct dpp_diag_params dp = {
 		.stall_threshold_us = (p && p->stall_threshold_ns ? p->stall_threshold_ns
@@ -866,49 +887,49 @@ static void fill_diagnosis(const struct dpp_flow *f, int client, uint8_t outcome
 	unsigned n = 0;
 
 	for (int x = 0; x < 2; x++) {
-		const struct dpp_diag_dir *g = &f->dg[x];
+		const struct dpp_diag_dir *g = &f->dh.dir[x];
 
 		if (g->flags & DPP_DG_BEGAN)
-			stall_ended(&dg, f, x, stall_us_at(g, f->last_ns));
-		zw[x] = dg.zw_total_ns[x];
-		if ((g->flags & DPP_DG_ZW_OPEN) && f->last_ns > g->zw_since_ns)
-			zw[x] += f->last_ns - g->zw_since_ns;
+			stall_ended(&h, f, x, stall_us_at(g, f->last_ns));
+		zw[x] = dg->zw_total_ns[x];
+		if ((g->flags & DPP_DG_ZW_OPEN) && f->last_ns > dg->zw_since_ns[x])
+			zw[x] += f->last_ns - dg->zw_since_ns[x];
 	}
 
 	memset(&facts, 0, sizeof(facts));
 	facts.outcome = outcome;
-	facts.handshake_done = (dg.flags & DPP_DF_HS_DONE) != 0;
+	facts.handshake_done = (h.flags & DPP_DF_HS_DONE) != 0;
 	facts.reset = (f->flags & DPP_FLOW_F_RESET) != 0;
 	facts.syn = f->syn;
 	facts.synack = f->synack;
-	facts.rst_before_server_spoke = (dg.flags & DPP_DF_RST_EARLY) != 0;
-	facts.rst_after_own_fin = (dg.flags & DPP_DF_RST_AFTER_FIN) != 0;
-	facts.idle_known = (dg.flags & DPP_DF_IDLE) != 0;
-	facts.idle_before_rst_us = dg.idle_before_rst_us;
-	facts.synack_after_ack = (dg.flags & DPP_DF_SYNACK_AFTER_ACK) != 0;
-	facts.stalled_ever = (dg.flags & DPP_DF_STALLED) != 0;
-	facts.longest_stall_us = dg.longest_stall_us;
-	facts.longest_began_zero_window = (dg.flags & DPP_DF_LONGEST_ZW) != 0;
-	facts.longest_first_payload_retrans = (dg.flags & DPP_DF_LONGEST_RTO) != 0;
+	facts.rst_before_server_spoke = (dg->flags & DPP_DC_RST_EARLY) != 0;
+	facts.rst_after_own_fin = (dg->flags & DPP_DC_RST_AFTER_FIN) != 0;
+	facts.idle_known = (dg->flags & DPP_DC_IDLE) != 0;
+	facts.idle_before_rst_us = dg->idle_before_rst_us;
+	facts.synack_after_ack = (dg->flags & DPP_DC_SYNACK_AFTER_ACK) != 0;
+	facts.stalled_ever = (h.flags & DPP_DF_STALLED) != 0;
+	facts.longest_stall_us = h.longest_stall_us;
+	facts.longest_began_zero_window = (h.flags & DPP_DF_LONGEST_ZW) != 0;
+	facts.longest_first_payload_retrans = (h.flags & DPP_DF_LONGEST_RTO) != 0;
 	dpp_diag_decide(&facts, &dp, &out->cls, &out->cause);
 
 	out->syn_retrans = f->syn ? f->syn - 1 : 0;
 	out->synack_retrans = f->synack ? f->synack - 1 : 0;
-	out->idle_before_rst_us = us_or_none(facts.idle_known, dg.idle_before_rst_us);
+	out->idle_before_rst_us = us_or_none(facts.idle_known, dg->idle_before_rst_us);
 	out->server_response_us =
-		us_or_none((dg.flags & DPP_DF_RESPONSE) != 0, dg.server_response_us);
+		us_or_none((dg->flags & DPP_DC_RESPONSE) != 0, dg->server_response_us);
 	out->zero_window_c2s_us = zw[client] / 1000;
 	out->zero_window_s2c_us = zw[client ^ 1] / 1000;
-	out->longest_stall_us = us_or_none(facts.stalled_ever, dg.longest_stall_us);
+	out->longest_stall_us = us_or_none(facts.stalled_ever, h.longest_stall_us);
 	if (!facts.stalled_ever)
 		out->stall_dir = DPP_SIDE_NONE;
 	else
-		out->stall_dir = ((dg.flags & DPP_DF_LONGEST_DIR1) ? 1 : 0) == client
+		out->stall_dir = ((h.flags & DPP_DF_LONGEST_DIR1) ? 1 : 0) == client
 					 ? DPP_SIDE_CLIENT
 					 : DPP_SIDE_SERVER;
 	/* Letters of dir[client] upper case, of the server lower case. */
-	for (unsigned pos = 0; pos < (unsigned)__builtin_popcount(dg.history_seen); pos++) {
-		const unsigned code = (unsigned)(dg.history >> (4 * pos)) & 0xf;
+	for (unsigned pos = 0; pos < (unsigned)__builtin_popcount(h.history_seen); pos++) {
+		const unsigned code = (unsigned)(dg->history >> (4 * pos)) & 0xf;
 		const char c = history_letters[code & 7];
 
 		out->history[n++] = (int)(code >> 3) == client ? c : (char)(c - 'A' + 'a');
