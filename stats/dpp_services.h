@@ -94,8 +94,8 @@ struct dpp_services {
 	struct dpp_service other;
 	struct dpp_service slot[DPP_SERVICES_SLOTS];
 	/* Handoff to the main lcore (see the file comment). */
-	uint64_t req_seq; /**< Written by the main lcore. */
-	uint64_t pub_seq; /**< Written by the worker. */
+	uint64_t req_seq;   /**< Written by the main lcore. */
+	uint64_t pub_seq;   /**< Written by the worker. */
 	uint32_t copy_next; /**< Worker: next slot to copy into copy[req % 2]. */
 	struct dpp_services_copy {
 		uint64_t evicted;

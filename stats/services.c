@@ -216,8 +216,7 @@ static uint32_t ports_estimate(const struct dpp_service_client *c, uint64_t t, u
 	return c->cur + (uint32_t)((c->prev * (w - into)) / w);
 }
 
-static void count_client_port(struct dpp_service *e, const struct dpp_flow_record *r,
-			      uint64_t w)
+static void count_client_port(struct dpp_service *e, const struct dpp_flow_record *r, uint64_t w)
 {
 	const uint64_t h = addr_hash(r->ip_version, r->client_ip, 0) | 1;
 	const uint64_t t = r->first_ts_ns;
@@ -257,8 +256,7 @@ static void count_client_port(struct dpp_service *e, const struct dpp_flow_recor
 		e->max_ports_per_client = c->max;
 }
 
-static void service_add_record(struct dpp_service *e, const struct dpp_flow_record *r,
-			       uint64_t w)
+static void service_add_record(struct dpp_service *e, const struct dpp_flow_record *r, uint64_t w)
 {
 	const struct dpp_flow_diag_record *d = &r->diag;
 
@@ -326,8 +324,8 @@ static bool evict_before(const struct dpp_service *a, const struct dpp_service *
  * The entry of ip:port, created if needed; when its set is full the
  * oldest entry (preferring one without active flows) goes to other.
  */
-static struct dpp_service *lookup_or_add(struct dpp_services *s, uint8_t ver,
-					 const uint8_t ip[16], uint16_t port, uint64_t ts)
+static struct dpp_service *lookup_or_add(struct dpp_services *s, uint8_t ver, const uint8_t ip[16],
+					 uint16_t port, uint64_t ts)
 {
 	const uint64_t h = addr_hash(ver, ip, port);
 	struct dpp_service *set = &s->slot[(h % DPP_SERVICES_SETS) * DPP_SERVICES_WAYS];
@@ -376,11 +374,10 @@ void dpp_services_open(struct dpp_services *s, uint8_t ip_version, const uint8_t
  */
 static void flow_closed(struct dpp_services *s, const struct dpp_flow_record *r)
 {
-	struct dpp_service *o = r->opened_swapped
-					? lookup_or_add(s, r->ip_version, r->client_ip,
-							r->client_port, r->last_ts_ns)
-					: lookup_or_add(s, r->ip_version, r->server_ip,
-							r->server_port, r->last_ts_ns);
+	struct dpp_service *o = r->opened_swapped ? lookup_or_add(s, r->ip_version, r->client_ip,
+								  r->client_port, r->last_ts_ns)
+						  : lookup_or_add(s, r->ip_version, r->server_ip,
+								  r->server_port, r->last_ts_ns);
 
 	if (o->active > 0)
 		o->active--;
@@ -389,9 +386,9 @@ static void flow_closed(struct dpp_services *s, const struct dpp_flow_record *r)
 void dpp_services_add(struct dpp_services *s, const struct dpp_flow_record *r)
 {
 	flow_closed(s, r);
-	service_add_record(lookup_or_add(s, r->ip_version, r->server_ip, r->server_port,
-					 r->last_ts_ns),
-			   r, s->time_wait_ns);
+	service_add_record(
+		lookup_or_add(s, r->ip_version, r->server_ip, r->server_port, r->last_ts_ns), r,
+		s->time_wait_ns);
 	s->fed++;
 }
 
@@ -458,7 +455,7 @@ struct merged_entry {
 
 struct dpp_services_merged {
 	uint16_t nb;
-	uint32_t cap;	 /* hash slots: a power of two >= 2 x entries */
+	uint32_t cap; /* hash slots: a power of two >= 2 x entries */
 	uint32_t used;
 	uint32_t *index; /* hash slot -> entry + 1 */
 	struct merged_entry *e;
@@ -628,8 +625,9 @@ static void write_hist(FILE *f, const char *name, const struct dpp_hist *h)
 		fprintf(f, "\"%s\":{\"p50\":null,\"p90\":null,\"p99\":null,\"max\":null}", name);
 		return;
 	}
-	fprintf(f, "\"%s\":{\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
-		   ",\"max\":%" PRIu64 "}",
+	fprintf(f,
+		"\"%s\":{\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
+		",\"max\":%" PRIu64 "}",
 		name, dpp_hist_quantile(h, 0.50), dpp_hist_quantile(h, 0.90),
 		dpp_hist_quantile(h, 0.99), h->max);
 }
@@ -651,9 +649,9 @@ static void write_body(FILE *f, const struct dpp_service *s)
 	fputs("},", f);
 	write_hist(f, "server_response_us", &s->server_response);
 	fprintf(f,
-		",\"c2s\":{\"packets\":%" PRIu64 ",\"retrans\":%" PRIu64 "},\"s2c\":{\"packets\":%" PRIu64
-		",\"retrans\":%" PRIu64 "},\"port_reuse\":%" PRIu64 ",\"clients\":%" PRIu64
-		",\"max_ports_per_client\":%u",
+		",\"c2s\":{\"packets\":%" PRIu64 ",\"retrans\":%" PRIu64
+		"},\"s2c\":{\"packets\":%" PRIu64 ",\"retrans\":%" PRIu64
+		"},\"port_reuse\":%" PRIu64 ",\"clients\":%" PRIu64 ",\"max_ports_per_client\":%u",
 		s->c2s_packets, s->c2s_retrans, s->s2c_packets, s->s2c_retrans, s->port_reuse,
 		hll_estimate(s->clients_hll), s->max_ports_per_client);
 }
@@ -674,7 +672,8 @@ void dpp_services_write_json(FILE *f, const struct dpp_services_merged *m, uint3
 		const struct dpp_service *s = &m->e[m->order[k]].s;
 		char ip[INET6_ADDRSTRLEN];
 
-		if (inet_ntop(s->ip_version == 6 ? AF_INET6 : AF_INET, s->ip, ip, sizeof(ip)) == NULL)
+		if (inet_ntop(s->ip_version == 6 ? AF_INET6 : AF_INET, s->ip, ip, sizeof(ip)) ==
+		    NULL)
 			ip[0] = '\0';
 		fprintf(f, "%s{\"server\":{\"ip\":\"%s\",\"port\":%u},", k ? "," : "", ip, s->port);
 		write_body(f, s);

@@ -41,8 +41,8 @@ static uint8_t stall_cause(const struct dpp_diag_facts *in)
 	return DPP_DIAG_CAUSE_no_progress;
 }
 
-void dpp_diag_decide(const struct dpp_diag_facts *in, const struct dpp_diag_params *p,
-		     uint8_t *cls, uint8_t *cause)
+void dpp_diag_decide(const struct dpp_diag_facts *in, const struct dpp_diag_params *p, uint8_t *cls,
+		     uint8_t *cause)
 {
 	const bool midstream = in->outcome == DPP_OUTCOME_MIDSTREAM;
 

@@ -44,8 +44,8 @@ struct dpp_diag_params {
 };
 
 /** Decide class and cause from the facts (CONTRACT order). */
-void dpp_diag_decide(const struct dpp_diag_facts *in, const struct dpp_diag_params *p,
-		     uint8_t *cls, uint8_t *cause);
+void dpp_diag_decide(const struct dpp_diag_facts *in, const struct dpp_diag_params *p, uint8_t *cls,
+		     uint8_t *cause);
 
 /** Timeout retransmission of a SYN-ACK: this long after the client's last SYN. */
 #define DPP_DIAG_SYNACK_RTO_NS (200ULL * 1000 * 1000)

@@ -292,10 +292,10 @@ static void synack_answering_a_retransmitted_syn_is_not_an_overflow(void **state
 
 	(void)state;
 	C(h, 0, F_S, 0, 0, 64240, 0);
-	S(h, 999 * MS, F_SA, 0, 1, 65160, 0);  /* a slow answer to the first SYN */
-	C(h, 1 * MS, F_S, 0, 0, 64240, 0);     /* the retransmitted SYN crosses it */
-	C(h, 100 * US, F_A, 1, 1, 502, 0);     /* the client's ACK */
-	S(h, 100 * US, F_SA, 0, 1, 65160, 0);  /* the answer to the second SYN */
+	S(h, 999 * MS, F_SA, 0, 1, 65160, 0); /* a slow answer to the first SYN */
+	C(h, 1 * MS, F_S, 0, 0, 64240, 0);    /* the retransmitted SYN crosses it */
+	C(h, 100 * US, F_A, 1, 1, 502, 0);    /* the client's ACK */
+	S(h, 100 * US, F_SA, 0, 1, 65160, 0); /* the answer to the second SYN */
 	d = only_diag(h);
 	EXPECT(d, ok, syn_retransmitted);
 	assert_int_equal(d->syn_retrans, 1);
@@ -450,9 +450,9 @@ static void stall_ended_by_acked_retransmission_is_retransmission_timeout(void *
 
 	(void)state;
 	handshake(h);
-	C(h, 100 * US, F_PA, 1, 1, 502, 100);  /* lost */
-	C(h, 400 * MS, F_PA, 1, 1, 502, 100);  /* RTO */
-	C(h, 800 * MS, F_PA, 1, 1, 502, 100);  /* backed off */
+	C(h, 100 * US, F_PA, 1, 1, 502, 100); /* lost */
+	C(h, 400 * MS, F_PA, 1, 1, 502, 100); /* RTO */
+	C(h, 800 * MS, F_PA, 1, 1, 502, 100); /* backed off */
 	S(h, 300 * US, F_A, 1, 101, 509, 0);
 	S(h, 100 * US, F_PA, 1, 101, 509, 50); /* the answer: no stall of its own yet */
 	C(h, 100 * US, F_A, 101, 51, 502, 0);
@@ -473,7 +473,7 @@ static void stall_ended_by_window_update_is_zero_window(void **state)
 	(void)state;
 	handshake(h);
 	C(h, 100 * US, F_PA, 1, 1, 502, 1000);
-	S(h, 100 * US, F_A, 1, 1001, 0, 0);  /* acked, but the receiver does not read */
+	S(h, 100 * US, F_A, 1, 1001, 0, 0);   /* acked, but the receiver does not read */
 	C(h, 500 * MS, F_A, 1000, 1, 502, 0); /* a probe (keep-alive form) */
 	S(h, 100 * US, F_A, 1, 1001, 0, 0);
 	S(h, 1500 * MS, F_A, 1, 1001, 509, 0); /* window update */
@@ -581,7 +581,8 @@ int main(void)
 		cmocka_unit_test(syn_answered_by_rst_is_refused),
 		cmocka_unit_test(unanswered_syns_time_out_with_no_answer),
 		cmocka_unit_test(synack_never_acknowledged_is_synack_lost),
-		cmocka_unit_test(synack_timeout_retransmission_after_the_ack_is_accept_queue_overflow),
+		cmocka_unit_test(
+			synack_timeout_retransmission_after_the_ack_is_accept_queue_overflow),
 		cmocka_unit_test(synack_answering_a_retransmitted_syn_is_not_an_overflow),
 		cmocka_unit_test(rst_not_acking_client_payload_is_accept_queue_overflow),
 		cmocka_unit_test(rst_acking_client_payload_is_an_abort),

@@ -101,7 +101,8 @@ static void hist_percentiles_are_within_ten_percent(void **state)
 		dpp_hist_add(&h, v);
 		q = dpp_hist_quantile(&h, 0.5);
 		if ((double)q < 0.9 * (double)v || (double)q > 1.1 * (double)v)
-			fail_msg("p50 of %llu is %llu", (unsigned long long)v, (unsigned long long)q);
+			fail_msg("p50 of %llu is %llu", (unsigned long long)v,
+				 (unsigned long long)q);
 	}
 	/* 1..1000: p90 is 900 within 10 %. */
 	memset(&h, 0, sizeof(h));
@@ -150,18 +151,18 @@ static void top_services_stay_in_order_among_churn(void **state)
 	for (int round = 0; round < 50; round++) {
 		/* Three busy services with fixed shares, then a burst of one-off ones. */
 		for (int k = 0; k < 30; k++) {
-			struct dpp_flow_record a = rec(1, 80, (uint32_t)k, 1, DPP_DIAG_CLASS_ok,
-						       T0 + round * SEC);
-			struct dpp_flow_record b = rec(2, 443, (uint32_t)k, 1,
-						       k % 3 ? DPP_DIAG_CLASS_ok : DPP_DIAG_CLASS_reset,
-						       T0 + round * SEC);
+			struct dpp_flow_record a =
+				rec(1, 80, (uint32_t)k, 1, DPP_DIAG_CLASS_ok, T0 + round * SEC);
+			struct dpp_flow_record b = rec(
+				2, 443, (uint32_t)k, 1,
+				k % 3 ? DPP_DIAG_CLASS_ok : DPP_DIAG_CLASS_reset, T0 + round * SEC);
 
 			dpp_services_add(s, &a);
 			if (k < 20)
 				dpp_services_add(s, &b);
 			if (k < 10) {
-				struct dpp_flow_record c = rec(3, 22, 1, 1, DPP_DIAG_CLASS_ok,
-							       T0 + round * SEC);
+				struct dpp_flow_record c =
+					rec(3, 22, 1, 1, DPP_DIAG_CLASS_ok, T0 + round * SEC);
 
 				dpp_services_add(s, &c);
 			}
@@ -199,8 +200,8 @@ static void merge_adds_workers_and_other_up_to_records(void **state)
 
 	(void)state;
 	for (uint32_t i = 0; i < 3000; i++) {
-		struct dpp_flow_record r = rec(i % 700, 8080, i, (uint16_t)i, DPP_DIAG_CLASS_ok,
-					       T0 + i * SEC / 100);
+		struct dpp_flow_record r =
+			rec(i % 700, 8080, i, (uint16_t)i, DPP_DIAG_CLASS_ok, T0 + i * SEC / 100);
 
 		dpp_services_add(w[i & 1], &r);
 	}
@@ -212,7 +213,8 @@ static void merge_adds_workers_and_other_up_to_records(void **state)
 	for (const char *p = out_buf; (p = strstr(p, "\"flows\":")) != NULL; p++) {
 		unsigned long long v;
 
-		if (sscanf(p, "\"flows\":%llu,", &v) == 1 && p > strstr(out_buf, "\"services_tables\""))
+		if (sscanf(p, "\"flows\":%llu,", &v) == 1 &&
+		    p > strstr(out_buf, "\"services_tables\""))
 			break;
 		if (sscanf(p, "\"flows\":%llu", &v) == 1)
 			flows += v;
@@ -271,8 +273,8 @@ static void ports_per_client_count_fresh_ports_within_time_wait(void **state)
 	(void)state;
 	/* Client 1: 500 connections in 10 s, 100 of them reusing a 4-tuple. */
 	for (int i = 0; i < 500; i++) {
-		struct dpp_flow_record r = rec(1, 80, 1, port++, DPP_DIAG_CLASS_ok,
-					       T0 + (uint64_t)i * SEC / 50);
+		struct dpp_flow_record r =
+			rec(1, 80, 1, port++, DPP_DIAG_CLASS_ok, T0 + (uint64_t)i * SEC / 50);
 
 		if (i % 5 == 0)
 			r.port_reuse_gap_us = 1000;
