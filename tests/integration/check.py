@@ -100,8 +100,9 @@ def check_services(s, flows):
             fail(f"service {key}: {x['active']} active flows at exit")
     ranked = sorted(by_server.values(), key=lambda e: -(e["flows"] + e["flows"]
                     - e["class"].get("ok", 0) - e["class"].get("unknown", 0)))
-    if len(services) != min(len(by_server), len(services) + other.get("services", 0)):
-        fail(f"{len(services)} services listed of {len(by_server)}")
+    if len(services) + other["services"] != len(by_server):
+        fail(f"{len(services)} services listed and {other['services']} in other,"
+             f" the records name {len(by_server)}")
     if ranked and services:
         best = ranked[0]["flows"] * 2 - ranked[0]["class"].get("ok", 0) - \
             ranked[0]["class"].get("unknown", 0)
