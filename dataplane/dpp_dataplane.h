@@ -162,7 +162,7 @@ struct dpp_capture_info {
 	struct dpp_big_record *big; /**< Records of 64 KiB or more (malloc'd), in order. */
 	uint32_t nb_big;
 	uint64_t stop_offset; /**< Non-zero: the file stops being readable here... */
-	char stop_why[96];    /**< ...for this reason (cut short, corrupt header). */
+	char stop_why[160];    /**< ...for this reason (cut short, corrupt header). */
 };
 
 /**
