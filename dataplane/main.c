@@ -616,14 +616,16 @@ static void write_snapshot(struct app *app, struct dpp_stats_writer *sw, bool fi
 		return;
 	flow_mem_usage(app->flow_mem, app->nb_workers, app->flow_mem_size,
 		       &app->src.tables.resident_bytes, &app->src.tables.huge_bytes);
-	/* The live interfaces' copy, with or without --stats (stats/dpp_publish.h). */
-	if (app->pub != NULL)
-		dpp_publisher_snapshot(app->pub, ts, final);
-	if (sw == NULL)
-		return;
 	errno = 0;
-	if (dpp_stats_write(sw, ts, final) != 0)
+	if (sw != NULL && dpp_stats_write(sw, ts, final) != 0)
 		fail_output(app, "stats", app->cfg.stats_path);
+	/*
+	 * The live interfaces' copy, with or without --stats
+	 * (stats/dpp_publish.h), right after the JSON line: the services
+	 * copies that line asked the workers for are the ones it merges.
+	 */
+	if (app->pub != NULL)
+		dpp_publisher_snapshot(app->pub, ts, final, sw == NULL);
 }
 
 int main(int argc, char **argv)

@@ -110,6 +110,39 @@ struct dpp_view_flow {
 #define DPP_VIEW_FLOWS 64
 #define DPP_VIEW_FLOWS_WINDOW_S 60
 
+/* Latency histograms of services, in microseconds: le = 2^k - 1 for k = 4 .. 24 (15 us .. 16.8 s). */
+#define DPP_VIEW_LAT_K_MIN 4
+#define DPP_VIEW_LAT_K_MAX 24
+#define DPP_VIEW_LAT_BUCKETS (DPP_VIEW_LAT_K_MAX - DPP_VIEW_LAT_K_MIN + 1)
+
+/** A service's latencies: the handshake legs and the server's response. */
+enum dpp_view_latency {
+	DPP_VIEW_SYN_TO_SYNACK,
+	DPP_VIEW_SYNACK_TO_ACK,
+	DPP_VIEW_SERVER_RESPONSE,
+	DPP_VIEW_LATENCY_MAX,
+};
+
+struct dpp_view_hist {
+	uint64_t below[DPP_VIEW_LAT_BUCKETS]; /**< Values below 2^(k) us, k from DPP_VIEW_LAT_K_MIN. */
+	uint64_t n, sum_us, max_us;
+	uint64_t p50_us, p90_us, p99_us; /**< As the snapshot shows them. */
+};
+
+/** One service of the snapshot's top N, or (other) all the rest. */
+struct dpp_view_service {
+	char server[64]; /**< "ip:port", "[ip6]:port", or "other". */
+	bool other;
+	uint64_t services; /**< other: how many services it folds. */
+	uint64_t flows, active;
+	uint64_t cls[DPP_DIAG_CLASS_MAX];
+	uint64_t cause[DPP_DIAG_CAUSE_MAX];
+	uint64_t c2s_packets, c2s_retrans, s2c_packets, s2c_retrans;
+	uint64_t port_reuse, clients;
+	uint32_t max_ports_per_client;
+	struct dpp_view_hist lat[DPP_VIEW_LATENCY_MAX];
+};
+
 /** The published snapshot. Arrays are sized once, when the publisher is made. */
 struct dpp_stats_view {
 	uint64_t seq; /**< 1 for the first snapshot published, then +1 each. */
@@ -118,7 +151,11 @@ struct dpp_stats_view {
 	uint64_t scalar[DPP_SCALAR_MAX];
 	uint64_t malformed[DPP_PARSE_RESULT_MAX]; /**< Index: dpp_parse_result. */
 	uint64_t outcome[DPP_OUTCOME_MAX];	  /**< Ended flows by outcome (refused...). */
+	uint64_t diag_class[DPP_DIAG_CLASS_MAX];  /**< Ended flows by diagnosis class. */
+	uint64_t diag_cause[DPP_DIAG_CAUSE_MAX];  /**< ... and cause (index 0 unused). */
 	uint16_t nb_ports, nb_queues, nb_rings, nb_lcores, nb_flows;
+	uint32_t nb_services; /**< The top services, then "other" last (0: none). */
+	struct dpp_view_service *services;
 	struct dpp_view_port *ports;
 	struct dpp_view_queue *queues;
 	struct dpp_view_ring *rings;
@@ -136,9 +173,14 @@ struct dpp_publisher *dpp_publisher_create(const struct dpp_stats_src *src);
 
 /**
  * Main lcore: collect the live counters of src into a new view and publish
- * it. Call it where the JSON snapshot is written, with the same ts.
+ * it. Call it right after the JSON snapshot is written, with the same ts.
+ * Services come from the workers' published copies of their tables; with
+ * request_services (no JSON snapshot asked for fresh ones) it asks the
+ * workers for new copies and gives them at most 100 ms, as the JSON
+ * snapshot does; a worker that is late is shown from its previous copy.
  */
-void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final);
+void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final,
+			    bool request_services);
 
 /**
  * Main lcore: note a flow record as it is written (the most retransmitting

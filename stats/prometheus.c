@@ -285,6 +285,117 @@ static void render_counters(struct buf *b, const struct dpp_stats_view *v)
 		    dpp_flow_outcome_name(outcomes[i]), v->outcome[outcomes[i]]);
 }
 
+static void put_server(struct buf *b, const char *metric, const char *suffix,
+		       const struct dpp_view_service *vs)
+{
+	put(b, "%s%s{server=\"", metric, suffix);
+	put_label_value(b, vs->server);
+	put(b, "\"");
+}
+
+static void render_latency(struct buf *b, enum dpp_family f, const struct dpp_view_service *vs,
+			   const char *leg, const struct dpp_view_hist *h)
+{
+	const char *n = fam(f);
+	char extra[48] = "";
+
+	if (leg != NULL)
+		snprintf(extra, sizeof(extra), ",leg=\"%s\"", leg);
+	for (unsigned int i = 0; i < DPP_VIEW_LAT_BUCKETS; i++) {
+		/* Values are whole microseconds: below 2^k is at most 2^k - 1. */
+		put_server(b, n, "_bucket", vs);
+		put(b, "%s,le=\"%.6f\"} %" PRIu64 "\n", extra,
+		    (double)((1ull << (DPP_VIEW_LAT_K_MIN + i)) - 1) / 1e6, h->below[i]);
+	}
+	put_server(b, n, "_bucket", vs);
+	put(b, "%s,le=\"+Inf\"} %" PRIu64 "\n", extra, h->n);
+	put_server(b, n, "_sum", vs);
+	put(b, "%s} %.6f\n", extra, (double)h->sum_us / 1e6);
+	put_server(b, n, "_count", vs);
+	put(b, "%s} %" PRIu64 "\n", extra, h->n);
+}
+
+static void render_services(struct buf *b, const struct dpp_stats_view *v)
+{
+	const struct dpp_view_service *s = v->services;
+	const uint32_t ns = v->nb_services;
+
+	family(b, DPP_FAMILY_classes);
+	for (int c = 0; c < DPP_DIAG_CLASS_MAX; c++)
+		put(b, "%s{class=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_classes),
+		    dpp_diag_class_name(c), v->diag_class[c]);
+	family(b, DPP_FAMILY_causes);
+	for (int c = 1; c < DPP_DIAG_CAUSE_MAX; c++)
+		put(b, "%s{cause=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_causes),
+		    dpp_diag_cause_name(c), v->diag_cause[c]);
+	if (ns == 0)
+		return;
+
+	family(b, DPP_FAMILY_service_flows);
+	for (uint32_t i = 0; i < ns; i++) {
+		put_server(b, fam(DPP_FAMILY_service_flows), "", &s[i]);
+		put(b, "} %" PRIu64 "\n", s[i].flows);
+	}
+	family(b, DPP_FAMILY_service_active);
+	for (uint32_t i = 0; i < ns; i++) {
+		put_server(b, fam(DPP_FAMILY_service_active), "", &s[i]);
+		put(b, "} %" PRIu64 "\n", s[i].active);
+	}
+	family(b, DPP_FAMILY_service_connections);
+	for (uint32_t i = 0; i < ns; i++)
+		for (int c = 0; c < DPP_DIAG_CLASS_MAX; c++) {
+			put_server(b, fam(DPP_FAMILY_service_connections), "", &s[i]);
+			put(b, ",class=\"%s\"} %" PRIu64 "\n", dpp_diag_class_name(c), s[i].cls[c]);
+		}
+	family(b, DPP_FAMILY_service_failures);
+	for (uint32_t i = 0; i < ns; i++)
+		for (int c = 1; c < DPP_DIAG_CAUSE_MAX; c++) {
+			put_server(b, fam(DPP_FAMILY_service_failures), "", &s[i]);
+			put(b, ",cause=\"%s\"} %" PRIu64 "\n", dpp_diag_cause_name(c),
+			    s[i].cause[c]);
+		}
+	family(b, DPP_FAMILY_service_handshake);
+	for (uint32_t i = 0; i < ns; i++) {
+		render_latency(b, DPP_FAMILY_service_handshake, &s[i], "syn_to_synack",
+			       &s[i].lat[DPP_VIEW_SYN_TO_SYNACK]);
+		render_latency(b, DPP_FAMILY_service_handshake, &s[i], "synack_to_ack",
+			       &s[i].lat[DPP_VIEW_SYNACK_TO_ACK]);
+	}
+	family(b, DPP_FAMILY_service_response);
+	for (uint32_t i = 0; i < ns; i++)
+		render_latency(b, DPP_FAMILY_service_response, &s[i], NULL,
+			       &s[i].lat[DPP_VIEW_SERVER_RESPONSE]);
+	family(b, DPP_FAMILY_service_packets);
+	for (uint32_t i = 0; i < ns; i++) {
+		put_server(b, fam(DPP_FAMILY_service_packets), "", &s[i]);
+		put(b, ",direction=\"c2s\"} %" PRIu64 "\n", s[i].c2s_packets);
+		put_server(b, fam(DPP_FAMILY_service_packets), "", &s[i]);
+		put(b, ",direction=\"s2c\"} %" PRIu64 "\n", s[i].s2c_packets);
+	}
+	family(b, DPP_FAMILY_service_retrans);
+	for (uint32_t i = 0; i < ns; i++) {
+		put_server(b, fam(DPP_FAMILY_service_retrans), "", &s[i]);
+		put(b, ",direction=\"c2s\"} %" PRIu64 "\n", s[i].c2s_retrans);
+		put_server(b, fam(DPP_FAMILY_service_retrans), "", &s[i]);
+		put(b, ",direction=\"s2c\"} %" PRIu64 "\n", s[i].s2c_retrans);
+	}
+	family(b, DPP_FAMILY_service_port_reuse);
+	for (uint32_t i = 0; i < ns; i++) {
+		put_server(b, fam(DPP_FAMILY_service_port_reuse), "", &s[i]);
+		put(b, "} %" PRIu64 "\n", s[i].port_reuse);
+	}
+	family(b, DPP_FAMILY_service_clients);
+	for (uint32_t i = 0; i < ns; i++) {
+		put_server(b, fam(DPP_FAMILY_service_clients), "", &s[i]);
+		put(b, "} %" PRIu64 "\n", s[i].clients);
+	}
+	family(b, DPP_FAMILY_service_ports);
+	for (uint32_t i = 0; i < ns; i++) {
+		put_server(b, fam(DPP_FAMILY_service_ports), "", &s[i]);
+		put(b, "} %u\n", s[i].max_ports_per_client);
+	}
+}
+
 char *dpp_prom_render(const struct dpp_stats_view *v, size_t *len)
 {
 	struct buf b = {.cap = 32768};
@@ -297,6 +408,7 @@ char *dpp_prom_render(const struct dpp_stats_view *v, size_t *len)
 	render_ports(&b, v);
 	render_rings_lcores(&b, v);
 	render_counters(&b, v);
+	render_services(&b, v);
 	if (b.failed) {
 		free(b.p);
 		return NULL;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
@@ -44,7 +45,13 @@ struct dpp_publisher {
 	/* Main lcore only: the most retransmitting records seen lately. */
 	struct dpp_view_flow top[DPP_VIEW_FLOWS];
 	uint16_t nb_top;
+	/* Main lcore only: the workers' services, merged (NULL: no services). */
+	struct dpp_services_merged *merged;
+	const struct dpp_service **ranked;
 };
+
+/* How long a snapshot waits for the workers' copies of their services (as snapshot.c). */
+#define SERVICES_WAIT_US 100000
 
 static uint64_t wall_ns(void)
 {
@@ -69,7 +76,10 @@ struct dpp_stats_view *dpp_publisher_view_alloc(const struct dpp_publisher *p)
 	v->queues = calloc(src->nb_queues + 1u, sizeof(*v->queues));
 	v->rings = calloc(src->nb_rings + 1u, sizeof(*v->rings));
 	v->lcores = calloc(src->nb_lcores + 1u, sizeof(*v->lcores));
-	if (v->ports == NULL || v->queues == NULL || v->rings == NULL || v->lcores == NULL) {
+	v->services = calloc(src->nb_services > 0 ? src->services_top + 1u : 1u,
+			     sizeof(*v->services));
+	if (v->ports == NULL || v->queues == NULL || v->rings == NULL || v->lcores == NULL ||
+	    v->services == NULL) {
 		dpp_stats_view_free(v);
 		return NULL;
 	}
@@ -84,6 +94,7 @@ void dpp_stats_view_free(struct dpp_stats_view *v)
 	free(v->queues);
 	free(v->rings);
 	free(v->lcores);
+	free(v->services);
 	free(v);
 }
 
@@ -94,8 +105,11 @@ static void view_copy(struct dpp_stats_view *dst, const struct dpp_stats_view *s
 	struct dpp_view_queue *queues = dst->queues;
 	struct dpp_view_ring *rings = dst->rings;
 	struct dpp_view_lcore *lcores = dst->lcores;
+	struct dpp_view_service *services = dst->services;
 
 	*dst = *src;
+	dst->services = services;
+	memcpy(services, src->services, sizeof(*services) * src->nb_services);
 	dst->ports = ports;
 	dst->queues = queues;
 	dst->rings = rings;
@@ -119,9 +133,17 @@ struct dpp_publisher *dpp_publisher_create(const struct dpp_stats_src *src)
 	p->prev_total = calloc(src->nb_lcores + 1u, sizeof(uint64_t));
 	if (p->spare == NULL || p->prev_busy == NULL || p->prev_total == NULL)
 		goto fail;
+	if (src->nb_services > 0) {
+		p->merged = dpp_services_merged_create(src->nb_services);
+		p->ranked = calloc(src->services_top + 1u, sizeof(*p->ranked));
+		if (p->merged == NULL || p->ranked == NULL)
+			goto fail;
+	}
 	return p;
 fail:
 	if (p != NULL) {
+		dpp_services_merged_free(p->merged);
+		free(p->ranked);
 		dpp_stats_view_free(p->spare);
 		free(p->prev_busy);
 		free(p->prev_total);
@@ -285,6 +307,80 @@ static void collect_lcores(struct dpp_publisher *p, struct dpp_stats_view *v)
 	v->outcome[DPP_OUTCOME_SYN_TIMEOUT] = flows.syn_timeout;
 	v->outcome[DPP_OUTCOME_RESET] = flows.reset;
 	v->outcome[DPP_OUTCOME_COMPLETED] = flows.completed;
+	memcpy(v->diag_class, flows.diag_class, sizeof(v->diag_class));
+	memcpy(v->diag_cause, flows.diag_cause, sizeof(v->diag_cause));
+}
+
+static void view_hist(struct dpp_view_hist *vh, const struct dpp_hist *h)
+{
+	for (unsigned int i = 0; i < DPP_VIEW_LAT_BUCKETS; i++)
+		vh->below[i] = dpp_hist_count_below_pow2(h, DPP_VIEW_LAT_K_MIN + i);
+	vh->n = h->n;
+	vh->sum_us = h->sum;
+	vh->max_us = h->max;
+	vh->p50_us = dpp_hist_quantile(h, 0.50);
+	vh->p90_us = dpp_hist_quantile(h, 0.90);
+	vh->p99_us = dpp_hist_quantile(h, 0.99);
+}
+
+static void view_service(struct dpp_view_service *vs, const struct dpp_service *s, bool other)
+{
+	vs->other = other;
+	if (other)
+		snprintf(vs->server, sizeof(vs->server), "other");
+	else
+		dpp_view_endpoint(vs->server, sizeof(vs->server), s->ip_version, s->ip, s->port);
+	vs->flows = s->flows;
+	vs->active = s->active;
+	memcpy(vs->cls, s->cls, sizeof(vs->cls));
+	memcpy(vs->cause, s->cause, sizeof(vs->cause));
+	vs->c2s_packets = s->c2s_packets;
+	vs->c2s_retrans = s->c2s_retrans;
+	vs->s2c_packets = s->s2c_packets;
+	vs->s2c_retrans = s->s2c_retrans;
+	vs->port_reuse = s->port_reuse;
+	vs->clients = dpp_service_clients(s);
+	vs->max_ports_per_client = s->max_ports_per_client;
+	view_hist(&vs->lat[DPP_VIEW_SYN_TO_SYNACK], &s->syn_to_synack);
+	view_hist(&vs->lat[DPP_VIEW_SYNACK_TO_ACK], &s->synack_to_ack);
+	view_hist(&vs->lat[DPP_VIEW_SERVER_RESPONSE], &s->server_response);
+}
+
+/*
+ * The snapshot's services: the workers' published copies (at the final
+ * snapshot the workers have stopped: their live tables), merged here, on
+ * the main lcore, the top N and the rest as "other".
+ */
+static void collect_services(struct dpp_publisher *p, struct dpp_stats_view *v, bool final,
+			     bool request)
+{
+	const struct dpp_stats_src *src = p->src;
+	struct dpp_service other;
+	uint32_t shown;
+
+	v->nb_services = 0;
+	if (p->merged == NULL)
+		return;
+	if (request && !final) {
+		for (uint16_t i = 0; i < src->nb_services; i++)
+			dpp_services_request(src->services[i]);
+		for (unsigned int waited = 0; waited < SERVICES_WAIT_US; waited += 100) {
+			bool all = true;
+
+			for (uint16_t i = 0; i < src->nb_services; i++)
+				all &= dpp_services_published(src->services[i]);
+			if (all)
+				break;
+			rte_delay_us_sleep(100);
+		}
+	}
+	dpp_services_merge(p->merged, src->services, src->nb_services, final);
+	shown = dpp_services_merged_top(p->merged, src->services_top, p->ranked, &other);
+	for (uint32_t i = 0; i < shown; i++)
+		view_service(&v->services[i], p->ranked[i], false);
+	view_service(&v->services[shown], &other, true);
+	v->services[shown].services = dpp_services_merged_count(p->merged) - shown;
+	v->nb_services = shown + 1;
 }
 
 static uint32_t flow_retrans(const struct dpp_view_flow *f)
@@ -353,7 +449,8 @@ static int by_retrans_desc(const void *a, const void *b)
 	return fa->last_ts_ns > fb->last_ts_ns ? -1 : fa->last_ts_ns < fb->last_ts_ns;
 }
 
-void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final)
+void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final,
+			    bool request_services)
 {
 	struct dpp_stats_view *v = p->spare, *old;
 
@@ -364,6 +461,7 @@ void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final)
 	v->seq = ++p->seq;
 	collect_ports(v, p->src);
 	collect_lcores(p, v);
+	collect_services(p, v, final, request_services);
 	top_age(p, wall_ns());
 	memcpy(v->flows, p->top, sizeof(p->top[0]) * p->nb_top);
 	v->nb_flows = p->nb_top;
@@ -418,6 +516,10 @@ void dpp_publisher_close(struct dpp_publisher *p)
 	free(p->prev_busy);
 	free(p->prev_total);
 	p->prev_busy = p->prev_total = NULL;
+	dpp_services_merged_free(p->merged);
+	p->merged = NULL;
+	free(p->ranked);
+	p->ranked = NULL;
 }
 
 void dpp_publisher_free(struct dpp_publisher *p)

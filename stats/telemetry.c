@@ -110,6 +110,14 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		rte_tel_data_add_dict_u64(m, dpp_flow_outcome_name(outcomes[i]),
 					  v->outcome[outcomes[i]]);
 	add_dict(d, "outcomes", m);
+	m = new_dict();
+	for (int c = 0; m != NULL && c < DPP_DIAG_CLASS_MAX; c++)
+		rte_tel_data_add_dict_u64(m, dpp_diag_class_name(c), v->diag_class[c]);
+	add_dict(d, "class", m);
+	m = new_dict();
+	for (int c = 1; m != NULL && c < DPP_DIAG_CAUSE_MAX; c++)
+		rte_tel_data_add_dict_u64(m, dpp_diag_cause_name(c), v->diag_cause[c]);
+	add_dict(d, "cause", m);
 	dpp_stats_view_free(v);
 	return 0;
 }
@@ -261,6 +269,29 @@ static int cmd_lcores(const char *cmd, const char *params, struct rte_tel_data *
 	return 0;
 }
 
+static void add_latency(struct rte_tel_data *c, const char *name,
+			const struct dpp_view_hist *h)
+{
+	char key[64];
+
+	/* As the snapshot: percentiles and max in microseconds, absent when empty. */
+	if (h->n == 0)
+		return;
+	snprintf(key, sizeof(key), "%s_p50_us", name);
+	rte_tel_data_add_dict_u64(c, key, h->p50_us);
+	snprintf(key, sizeof(key), "%s_p90_us", name);
+	rte_tel_data_add_dict_u64(c, key, h->p90_us);
+	snprintf(key, sizeof(key), "%s_p99_us", name);
+	rte_tel_data_add_dict_u64(c, key, h->p99_us);
+	snprintf(key, sizeof(key), "%s_max_us", name);
+	rte_tel_data_add_dict_u64(c, key, h->max_us);
+}
+
+/*
+ * /dpprobe/services: service0 .. (the snapshot's order), then other. Each
+ * a flat dict: class_<name> and cause_<name> for the nested objects of
+ * the JSON (22.11 nests one level).
+ */
 static int cmd_services(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct dpp_stats_view *v;
@@ -271,9 +302,43 @@ static int cmd_services(const char *cmd, const char *params, struct rte_tel_data
 	if (v == NULL)
 		return 0;
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "seq", v->seq);
 	add_ts(d, "ts", v->ts);
-	rte_tel_data_add_dict_u64(d, "services", 0);
+	for (uint32_t i = 0; i < v->nb_services; i++) {
+		const struct dpp_view_service *vs = &v->services[i];
+		struct rte_tel_data *c = new_dict();
+		char key[64];
+
+		if (c == NULL)
+			continue;
+		rte_tel_data_add_dict_string(c, "server", vs->server);
+		if (vs->other)
+			rte_tel_data_add_dict_u64(c, "services", vs->services);
+		rte_tel_data_add_dict_u64(c, "flows", vs->flows);
+		rte_tel_data_add_dict_u64(c, "active", vs->active);
+		for (int k = 0; k < DPP_DIAG_CLASS_MAX; k++) {
+			snprintf(key, sizeof(key), "class_%s", dpp_diag_class_name(k));
+			rte_tel_data_add_dict_u64(c, key, vs->cls[k]);
+		}
+		for (int k = 1; k < DPP_DIAG_CAUSE_MAX; k++) {
+			snprintf(key, sizeof(key), "cause_%s", dpp_diag_cause_name(k));
+			rte_tel_data_add_dict_u64(c, key, vs->cause[k]);
+		}
+		add_latency(c, "syn_to_synack", &vs->lat[DPP_VIEW_SYN_TO_SYNACK]);
+		add_latency(c, "synack_to_ack", &vs->lat[DPP_VIEW_SYNACK_TO_ACK]);
+		add_latency(c, "server_response", &vs->lat[DPP_VIEW_SERVER_RESPONSE]);
+		rte_tel_data_add_dict_u64(c, "c2s_packets", vs->c2s_packets);
+		rte_tel_data_add_dict_u64(c, "c2s_retrans", vs->c2s_retrans);
+		rte_tel_data_add_dict_u64(c, "s2c_packets", vs->s2c_packets);
+		rte_tel_data_add_dict_u64(c, "s2c_retrans", vs->s2c_retrans);
+		rte_tel_data_add_dict_u64(c, "port_reuse", vs->port_reuse);
+		rte_tel_data_add_dict_u64(c, "clients", vs->clients);
+		rte_tel_data_add_dict_u64(c, "max_ports_per_client", vs->max_ports_per_client);
+		if (vs->other)
+			snprintf(key, sizeof(key), "other");
+		else
+			snprintf(key, sizeof(key), "service%u", i);
+		add_dict(d, key, c);
+	}
 	dpp_stats_view_free(v);
 	return 0;
 }
@@ -345,7 +410,7 @@ int dpp_telemetry_register(struct dpp_publisher *p)
 		{"/dpprobe/rings", cmd_rings, "The probe's own rings: size, count, max, enq_drops."},
 		{"/dpprobe/lcores", cmd_lcores, "Each lcore's role, busy_pct and packets."},
 		{"/dpprobe/services", cmd_services,
-		 "The top services (server ip:port) of the latest snapshot."},
+		 "The top services (server ip:port) of the latest snapshot, then other"},
 		{"/dpprobe/flows", cmd_flows,
 		 "Param N (10, at most 32): the most retransmitting flows among those ended in the "
 		 "last 60 s (not open ones)"},

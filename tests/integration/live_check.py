@@ -118,7 +118,61 @@ def expected(snap):
             snap["parse"]["malformed"].get(reason, 0)
     for outcome in ("refused", "syn_timeout", "reset", "completed"):
         e[key("dpprobe_tcp_outcomes_total", outcome=outcome)] = snap["tcp"][outcome]
+    for c, n in snap["tcp"]["class"].items():
+        e[key("dpprobe_tcp_connections_total", **{"class": c})] = n
+    for c, n in snap["tcp"]["cause"].items():
+        e[key("dpprobe_tcp_causes_total", cause=c)] = n
+    for server, sv in services(snap):
+        for name, v in (("dpprobe_service_flows_total", sv["flows"]),
+                        ("dpprobe_service_active_flows", sv["active"]),
+                        ("dpprobe_service_port_reuse_total", sv["port_reuse"]),
+                        ("dpprobe_service_clients", sv["clients"]),
+                        ("dpprobe_service_max_ports_per_client", sv["max_ports_per_client"])):
+            e[key(name, server=server)] = v
+        for c, n in sv["class"].items():
+            e[key("dpprobe_service_connections_total", server=server, **{"class": c})] = n
+        for c, n in sv["cause"].items():
+            e[key("dpprobe_service_failures_total", server=server, cause=c)] = n
+        for d in ("c2s", "s2c"):
+            e[key("dpprobe_service_packets_total", server=server, direction=d)] = sv[d]["packets"]
+            e[key("dpprobe_service_retransmitted_segments_total", server=server, direction=d)] = \
+                sv[d]["retrans"]
     return e
+
+
+def services(snap):
+    """(server label, service) for the snapshot's top services, then other."""
+    out = []
+    for sv in snap.get("services", []):
+        ip, port = sv["server"]["ip"], sv["server"]["port"]
+        out.append((f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}", sv))
+    if "services_other" in snap:
+        out.append(("other", snap["services_other"]))
+    return out
+
+
+# Latency histograms: the JSON has their percentiles, not their buckets;
+# checked for shape here and by their percentiles through telemetry.
+LATENCY = ("dpprobe_service_handshake_seconds", "dpprobe_service_response_seconds")
+
+
+def check_latency(got, snap):
+    n = 0
+    for server, sv in services(snap):
+        for fam, legs in ((LATENCY[0], ("syn_to_synack", "synack_to_ack")), (LATENCY[1], (None,))):
+            for leg in legs:
+                lab = {"server": server} if leg is None else {"server": server, "leg": leg}
+                buckets = sorted(((float(dict(k[1])["le"]), v) for k, v in got.items()
+                                  if k[0] == fam + "_bucket" and
+                                  {a: b for a, b in k[1] if a != "le"} == lab))
+                count = got.get(key(fam + "_count", **lab))
+                if not buckets or count is None or key(fam + "_sum", **lab) not in got:
+                    fail(f"{fam} {lab}: no histogram")
+                vals = [v for _, v in buckets]
+                if vals != sorted(vals) or buckets[-1] != (math.inf, count) or count > sv["flows"]:
+                    fail(f"{fam} {lab}: buckets {buckets}, count {count}, flows {sv['flows']}")
+                n += 1
+    return n
 
 
 def close(a, b, name):
@@ -129,20 +183,21 @@ def close(a, b, name):
     return a == b
 
 
-def compare(got, want, what, skip=(), lower=None):
-    """got == want, except for the MOVING counters when `lower` is given: the
-    view is collected just before the JSON snapshot of the same ts, so those
-    lie between the previous snapshot (lower) and that one."""
+def compare(got, want, what, skip=(), upper=None):
+    """got == want, except for the MOVING counters when `upper` is given: the
+    view is collected just after the JSON snapshot of the same ts, so those
+    lie between that one and the next (upper, {} for none)."""
     bad = []
+    skip = tuple(skip) + tuple(f"{f}_{s}" for f in LATENCY for s in ("bucket", "sum", "count"))
     for k, v in want.items():
         if k[0] in skip:
             continue
         if k not in got:
             bad.append(f"missing {k}")
-        elif lower is not None and k[0] in MOVING and k[0] != "dpprobe_lcore_busy_ratio" \
+        elif upper is not None and k[0] in MOVING and k[0] != "dpprobe_lcore_busy_ratio" \
                 and k[0] != "dpprobe_snapshot_timestamp_seconds":
-            if not float(lower.get(k, 0)) <= float(got[k]) <= float(v):
-                bad.append(f"{k}: {got[k]} not within [{lower.get(k)}, {v}]")
+            if not float(v) <= float(got[k]) <= float(upper.get(k, math.inf)):
+                bad.append(f"{k}: {got[k]} not within [{v}, {upper.get(k)}]")
         elif not close(float(got[k]), float(v), k[0]):
             bad.append(f"{k}: {got[k]} != {v}")
     for k in got:
@@ -153,10 +208,10 @@ def compare(got, want, what, skip=(), lower=None):
     return len(want) - sum(1 for k in want if k[0] in skip)
 
 
-def same_and_previous(snaps, ts):
+def same_and_next(snaps, ts):
     s = snapshot_at(snaps, ts)
     i = snaps.index(s)
-    return s, expected(snaps[i - 1]) if i > 0 else {}
+    return s, expected(snaps[i + 1]) if i + 1 < len(snaps) else {}
 
 
 def snapshot_at(snaps, ts):
@@ -213,10 +268,12 @@ def cmd_prom_api(url, stats):
     ts = got.get(key("dpprobe_snapshot_timestamp_seconds"))
     if ts is None:
         fail("Prometheus holds no dpprobe_snapshot_timestamp_seconds")
-    same, prev = same_and_previous(snaps, ts)
-    n = compare(got, expected(same), "Prometheus vs the snapshot of its ts", lower=prev)
+    same, nxt = same_and_next(snaps, ts)
+    n = compare(got, expected(same), "Prometheus vs the snapshot of its ts", upper=nxt)
     m = compare(got, expected(snaps[-1]), "Prometheus vs the final snapshot", skip=MOVING)
-    print(f"prometheus api: {n} series equal the snapshot at {ts:.6f}, {m} equal the final one")
+    h = check_latency(got, same)
+    print(f"prometheus api: {n} series equal the snapshot at {ts:.6f}, {m} equal the final one;"
+          f" {h} latency histograms")
 
 
 def cmd_scrape(path, stats):
@@ -225,8 +282,9 @@ def cmd_scrape(path, stats):
     ts = got.get(key("dpprobe_snapshot_timestamp_seconds"))
     if ts is None:
         fail(f"{path}: no dpprobe_snapshot_timestamp_seconds")
-    same, prev = same_and_previous(snaps, ts)
-    n = compare(got, expected(same), f"{path} vs the snapshot of its ts", lower=prev)
+    same, nxt = same_and_next(snaps, ts)
+    n = compare(got, expected(same), f"{path} vs the snapshot of its ts", upper=nxt)
+    check_latency(got, same)
     print(f"scrape: {n} samples equal the snapshot at {ts:.6f}")
 
 
@@ -266,6 +324,10 @@ def cmd_telemetry(prefix, stats):
         for o in ("refused", "syn_timeout", "reset", "completed"):
             if st["outcomes"][o] != s["tcp"][o]:
                 fail(f"/dpprobe/stats outcomes.{o} differs")
+        for obj in ("class", "cause"):
+            if st[obj] != s["tcp"][obj]:
+                fail(f"/dpprobe/stats {obj} = {st[obj]}, snapshot tcp.{obj} {s['tcp'][obj]}")
+            checked += len(st[obj])
     ports = telemetry(prefix, "/dpprobe/ports")
     ports = {k: v for k, v in ports.items() if k.startswith("port")}
     if len(ports) != len(final["ports"]):
@@ -292,9 +354,9 @@ def cmd_telemetry(prefix, stats):
                     fail(f"/dpprobe/ports,{p['port']} queue{q['queue']}.{f} = {tq[f]}, "
                          f"snapshot {want}")
                 checked += 1
-            # polls move while idle: read just before the snapshot of the same ts.
-            if not tq["polls"] <= q["bursts"]["polls"] or not tq["empty"] <= q["bursts"]["empty"]:
-                fail(f"/dpprobe/ports,{p['port']} queue{q['queue']}: polls beyond the snapshot")
+            # polls move while idle: read just after the snapshot of the same ts.
+            if not tq["polls"] >= q["bursts"]["polls"] or not tq["empty"] >= q["bursts"]["empty"]:
+                fail(f"/dpprobe/ports,{p['port']} queue{q['queue']}: polls behind the snapshot")
     rings = {k: v for k, v in telemetry(prefix, "/dpprobe/rings").items() if k != "ts"}
     if sorted(r["name"] for r in rings.values()) != sorted(r["name"] for r in final["rings"]):
         fail(f"/dpprobe/rings: {rings}")
@@ -310,7 +372,33 @@ def cmd_telemetry(prefix, stats):
         if tl["role"] != lc["role"] or tl["packets"] != lc["packets"]:
             fail(f"/dpprobe/lcores lcore{lc['lcore']}: {tl} vs {lc}")
         checked += 2
-    telemetry(prefix, "/dpprobe/services")
+    sv = telemetry(prefix, "/dpprobe/services")
+    snap = snapshot_at(snapshots(stats, need_final=False), float(sv["ts"]))
+    tsv = [v for k, v in sv.items() if k.startswith("service")] + \
+        ([sv["other"]] if "other" in sv else [])
+    want = services(snap)
+    if [t["server"] for t in tsv] != [w[0] for w in want]:
+        fail(f"/dpprobe/services: {[t['server'] for t in tsv]}, snapshot {[w[0] for w in want]}")
+    for t, (server, w) in zip(tsv, want):
+        pairs = [("flows", w["flows"]), ("active", w["active"]), ("port_reuse", w["port_reuse"]),
+                 ("clients", w["clients"]), ("max_ports_per_client", w["max_ports_per_client"])]
+        pairs += [(f"class_{c}", n) for c, n in w["class"].items()]
+        pairs += [(f"cause_{c}", n) for c, n in w["cause"].items()]
+        for d in ("c2s", "s2c"):
+            pairs += [(f"{d}_packets", w[d]["packets"]), (f"{d}_retrans", w[d]["retrans"])]
+        for name, h in (("syn_to_synack", w["handshake_us"]["syn_to_synack"]),
+                        ("synack_to_ack", w["handshake_us"]["synack_to_ack"]),
+                        ("server_response", w["server_response_us"])):
+            for q in ("p50", "p90", "p99", "max"):
+                if h[q] is None:
+                    if f"{name}_{q}_us" in t:
+                        fail(f"/dpprobe/services {server}: {name}_{q}_us where the snapshot has null")
+                else:
+                    pairs.append((f"{name}_{q}_us", h[q]))
+        for f, want_v in pairs:
+            if t.get(f) != want_v:
+                fail(f"/dpprobe/services {server}.{f} = {t.get(f)}, snapshot {want_v}")
+            checked += 1
     flows = telemetry(prefix, "/dpprobe/flows,32")
     got = [v for k, v in sorted(flows.items()) if k.startswith("flow")]
     print(f"telemetry: {checked} values equal the snapshots; {len(got)} recent flows")

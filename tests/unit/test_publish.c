@@ -78,13 +78,13 @@ static void publish_read_before_first_snapshot_is_eagain(void **state)
 	assert_non_null(p);
 	v = dpp_publisher_view_alloc(p);
 	assert_int_equal(dpp_publisher_read(p, v), -EAGAIN);
-	dpp_publisher_snapshot(p, 1.5, false);
+	dpp_publisher_snapshot(p, 1.5, false, false);
 	assert_int_equal(dpp_publisher_read(p, v), 0);
 	assert_int_equal(v->seq, 1);
 	dpp_publisher_close(p);
 	/* Closed: readers (a telemetry callback still running) get nothing, safely. */
 	assert_int_equal(dpp_publisher_read(p, v), -EAGAIN);
-	dpp_publisher_snapshot(p, 2.0, true);
+	dpp_publisher_snapshot(p, 2.0, true, false);
 	dpp_publisher_free(p);
 	dpp_stats_view_free(v);
 }
@@ -96,11 +96,11 @@ static void publish_reader_copy_does_not_change_under_it(void **state)
 
 	(void)state;
 	rxq.packets = 10;
-	dpp_publisher_snapshot(p, 1.0, false);
+	dpp_publisher_snapshot(p, 1.0, false, false);
 	assert_int_equal(dpp_publisher_read(p, a), 0);
 	rxq.packets = 20;
-	dpp_publisher_snapshot(p, 2.0, false);
-	dpp_publisher_snapshot(p, 3.0, false);
+	dpp_publisher_snapshot(p, 2.0, false, false);
+	dpp_publisher_snapshot(p, 3.0, false, false);
 	assert_int_equal(a->queues[0].packets, 10);
 	assert_int_equal(a->seq, 1);
 	assert_int_equal(dpp_publisher_read(p, a), 0);
@@ -125,7 +125,7 @@ static void prom_burst_histogram_is_cumulative(void **state)
 	rxq.empty = 5;
 	rxq.full = 4;
 	rxq.packets = 2 + 3 + 128;
-	dpp_publisher_snapshot(p, 1.0, false);
+	dpp_publisher_snapshot(p, 1.0, false, false);
 	text = render_latest(p);
 	expect_line(text, "# TYPE dpprobe_rx_burst_packets histogram");
 	expect_line(text, "dpprobe_rx_burst_packets_bucket{port=\"0\",queue=\"3\",le=\"0\"} 5");
@@ -150,7 +150,7 @@ static void prom_occupancy_only_where_supported(void **state)
 
 	(void)state;
 	dpp_rxq_account_occupancy(&rxq, 7); /* counted, but the PMD cannot tell: not shown */
-	dpp_publisher_snapshot(p, 1.0, false);
+	dpp_publisher_snapshot(p, 1.0, false, false);
 	text = render_latest(p);
 	assert_null(strstr(text, "dpprobe_rx_ring_occupancy"));
 	free(text);
@@ -164,7 +164,7 @@ static void prom_occupancy_only_where_supported(void **state)
 	dpp_rxq_account_occupancy(&rxq, 1000);
 	dpp_rxq_account_occupancy(&rxq, 70000); /* beyond the last bucket: counted in it */
 	dpp_rxq_account_occupancy(&rxq, -95);	/* an error from the PMD: not a sample */
-	dpp_publisher_snapshot(p, 2.0, false);
+	dpp_publisher_snapshot(p, 2.0, false, false);
 	text = render_latest(p);
 	expect_line(text, "# TYPE dpprobe_rx_ring_occupancy_descriptors histogram");
 	expect_line(text,
@@ -196,7 +196,7 @@ static void prom_every_family_has_help_and_type(void **state)
 	counters.packets = 42;
 	counters.cycles_busy = 25;
 	counters.cycles_total = 100;
-	dpp_publisher_snapshot(p, 1.0, false);
+	dpp_publisher_snapshot(p, 1.0, false, false);
 	text = render_latest(p);
 	expect_line(text, "dpprobe_lcore_busy_ratio{lcore=\"1\",role=\"worker\"} 0.2500");
 	expect_line(text, "dpprobe_lcore_packets_total{lcore=\"1\",role=\"worker\"} 42");
@@ -238,7 +238,7 @@ static void publish_keeps_the_most_retransmitting_flows(void **state)
 		r.client_port = (uint16_t)r.c2s.retrans;
 		dpp_publisher_note_flow(p, &r);
 	}
-	dpp_publisher_snapshot(p, 1.0, false);
+	dpp_publisher_snapshot(p, 1.0, false, false);
 	assert_int_equal(dpp_publisher_read(p, v), 0);
 	assert_int_equal(v->nb_flows, DPP_VIEW_FLOWS);
 	for (uint16_t i = 0; i < v->nb_flows; i++) {
@@ -247,6 +247,76 @@ static void publish_keeps_the_most_retransmitting_flows(void **state)
 	}
 	dpp_stats_view_free(v);
 	dpp_publisher_free(p);
+}
+
+static void prom_services_top_n_and_other(void **state)
+{
+	struct dpp_services *svc = calloc(1, dpp_services_size());
+	struct dpp_services *const tables[1] = {svc};
+	struct dpp_flow_record r;
+	struct dpp_publisher *p;
+	char *text;
+
+	(void)state;
+	assert_non_null(svc);
+	dpp_services_init(svc, 60ull * 1000 * 1000 * 1000);
+	memset(&r, 0, sizeof(r));
+	r.ip_version = 4;
+	r.client_ip[0] = 198, r.client_ip[1] = 18, r.client_ip[3] = 1;
+	r.server_ip[0] = 198, r.server_ip[1] = 18, r.server_ip[3] = 2;
+	r.port_reuse_gap_us = UINT32_MAX;
+	r.synack_to_ack_ns = DPP_FLOW_NO_TIME;
+	r.diag.server_response_us = DPP_DIAG_NONE;
+	/* 8080: three resets (abort) with a 100 us and two 40 us SYN-ACKs; 9090 and 7070: one each. */
+	r.server_port = 8080;
+	r.diag.cls = DPP_DIAG_CLASS_reset;
+	r.diag.cause = DPP_DIAG_CAUSE_abort;
+	for (int i = 0; i < 3; i++) {
+		r.client_port = (uint16_t)(40000 + i);
+		r.syn_to_synack_ns = i == 0 ? 100000 : 40000;
+		r.c2s.retrans = 2;
+		dpp_services_add(svc, &r);
+	}
+	r.diag.cls = DPP_DIAG_CLASS_ok;
+	r.diag.cause = DPP_DIAG_CAUSE_NONE;
+	r.c2s.retrans = 0;
+	r.server_port = 9090;
+	dpp_services_add(svc, &r);
+	r.server_port = 7070;
+	dpp_services_add(svc, &r);
+
+	src.nb_services = 1;
+	src.services = tables;
+	src.services_top = 1; /* 8080 shown, 9090 and 7070 folded into other */
+	p = dpp_publisher_create(&src);
+	assert_non_null(p);
+	dpp_publisher_snapshot(p, 1.0, true, false); /* final: the live tables */
+	text = render_latest(p);
+	expect_line(text, "dpprobe_service_flows_total{server=\"198.18.0.2:8080\"} 3");
+	expect_line(text, "dpprobe_service_flows_total{server=\"other\"} 2");
+	expect_line(text, "dpprobe_service_connections_total{server=\"198.18.0.2:8080\","
+			  "class=\"reset\"} 3");
+	expect_line(text, "dpprobe_service_connections_total{server=\"other\",class=\"ok\"} 2");
+	expect_line(text, "dpprobe_service_failures_total{server=\"198.18.0.2:8080\","
+			  "cause=\"abort\"} 3");
+	expect_line(text, "dpprobe_service_retransmitted_segments_total{server=\"198.18.0.2:8080\","
+			  "direction=\"c2s\"} 6");
+	/* le = 2^k - 1 us: 40 us is below 63 us, 100 us below 127 us. */
+	expect_line(text, "dpprobe_service_handshake_seconds_bucket{server=\"198.18.0.2:8080\","
+			  "leg=\"syn_to_synack\",le=\"0.000031\"} 0");
+	expect_line(text, "dpprobe_service_handshake_seconds_bucket{server=\"198.18.0.2:8080\","
+			  "leg=\"syn_to_synack\",le=\"0.000063\"} 2");
+	expect_line(text, "dpprobe_service_handshake_seconds_bucket{server=\"198.18.0.2:8080\","
+			  "leg=\"syn_to_synack\",le=\"0.000127\"} 3");
+	expect_line(text, "dpprobe_service_handshake_seconds_sum{server=\"198.18.0.2:8080\","
+			  "leg=\"syn_to_synack\"} 0.000180");
+	expect_line(text, "dpprobe_service_handshake_seconds_count{server=\"198.18.0.2:8080\","
+			  "leg=\"synack_to_ack\"} 0");
+	expect_line(text, "dpprobe_service_response_seconds_bucket{server=\"other\","
+			  "le=\"+Inf\"} 0");
+	free(text);
+	dpp_publisher_free(p);
+	free(svc);
 }
 
 int main(void)
@@ -258,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup(prom_occupancy_only_where_supported, setup),
 		cmocka_unit_test_setup(prom_every_family_has_help_and_type, setup),
 		cmocka_unit_test_setup(publish_keeps_the_most_retransmitting_flows, setup),
+		cmocka_unit_test_setup(prom_services_top_n_and_other, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
