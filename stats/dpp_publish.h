@@ -74,7 +74,7 @@ struct dpp_view_queue {
 	uint8_t nb_burst_le; /**< Buckets used in burst_le/burst_cum. */
 	uint16_t burst_le[DPP_VIEW_BURST_BUCKETS];
 	uint64_t burst_cum[DPP_VIEW_BURST_BUCKETS]; /**< Polls that returned <= burst_le[i]. */
-	uint64_t burst_sum;			     /**< Packets over all polls. */
+	uint64_t burst_sum;			    /**< Packets over all polls. */
 	bool occ_supported;
 	uint32_t occ_last, occ_max;
 	uint64_t occ_samples;
@@ -110,7 +110,7 @@ struct dpp_view_flow {
 #define DPP_VIEW_FLOWS 64
 #define DPP_VIEW_FLOWS_WINDOW_S 60
 
-/* Latency histograms of services, in microseconds: le = 2^k - 1 for k = 4 .. 24 (15 us .. 16.8 s). */
+/* Services' latency buckets, in microseconds: le = 2^k - 1, k = 4 .. 24 (15 us .. 16.8 s). */
 #define DPP_VIEW_LAT_K_MIN 4
 #define DPP_VIEW_LAT_K_MAX 24
 #define DPP_VIEW_LAT_BUCKETS (DPP_VIEW_LAT_K_MAX - DPP_VIEW_LAT_K_MIN + 1)
@@ -124,7 +124,8 @@ enum dpp_view_latency {
 };
 
 struct dpp_view_hist {
-	uint64_t below[DPP_VIEW_LAT_BUCKETS]; /**< Values below 2^(k) us, k from DPP_VIEW_LAT_K_MIN. */
+	/** below[i]: values below 2^(DPP_VIEW_LAT_K_MIN + i) us. */
+	uint64_t below[DPP_VIEW_LAT_BUCKETS];
 	uint64_t n, sum_us, max_us;
 	uint64_t p50_us, p90_us, p99_us; /**< As the snapshot shows them. */
 };
@@ -179,8 +180,7 @@ struct dpp_publisher *dpp_publisher_create(const struct dpp_stats_src *src);
  * workers for new copies and gives them at most 100 ms, as the JSON
  * snapshot does; a worker that is late is shown from its previous copy.
  */
-void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final,
-			    bool request_services);
+void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final, bool request_services);
 
 /**
  * Main lcore: note a flow record as it is written (the most retransmitting
@@ -226,8 +226,8 @@ struct dpp_prom;
  * @return The listening socket, or -errno with err holding one line
  *   naming spec and the reason.
  */
-int dpp_prom_listen(const struct sockaddr *addr, unsigned int addrlen, const char *spec,
-		    char *err, size_t errlen);
+int dpp_prom_listen(const struct sockaddr *addr, unsigned int addrlen, const char *spec, char *err,
+		    size_t errlen);
 
 /**
  * Serve /metrics on fd from the views p publishes, on libmicrohttpd's own

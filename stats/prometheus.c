@@ -211,7 +211,8 @@ static void render_ports(struct buf *b, const struct dpp_stats_view *v)
 			if (!vq->occ_supported)
 				continue;
 			for (unsigned int i = 0; i < DPP_RXQ_OCC_BUCKETS; i++)
-				put(b, "%s_bucket{port=\"%u\",queue=\"%u\",le=\"%u\"} %" PRIu64 "\n",
+				put(b,
+				    "%s_bucket{port=\"%u\",queue=\"%u\",le=\"%u\"} %" PRIu64 "\n",
 				    n, vq->port, vq->queue, (1u << i) - 1, vq->occ_cum[i]);
 			put(b, "%s_bucket{port=\"%u\",queue=\"%u\",le=\"+Inf\"} %" PRIu64 "\n", n,
 			    vq->port, vq->queue, vq->occ_samples);
@@ -433,8 +434,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
 {
 	struct dpp_prom *pr = cls;
 	struct MHD_Response *r;

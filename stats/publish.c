@@ -76,8 +76,8 @@ struct dpp_stats_view *dpp_publisher_view_alloc(const struct dpp_publisher *p)
 	v->queues = calloc(src->nb_queues + 1u, sizeof(*v->queues));
 	v->rings = calloc(src->nb_rings + 1u, sizeof(*v->rings));
 	v->lcores = calloc(src->nb_lcores + 1u, sizeof(*v->lcores));
-	v->services = calloc(src->nb_services > 0 ? src->services_top + 1u : 1u,
-			     sizeof(*v->services));
+	v->services =
+		calloc(src->nb_services > 0 ? src->services_top + 1u : 1u, sizeof(*v->services));
 	if (v->ports == NULL || v->queues == NULL || v->rings == NULL || v->lcores == NULL ||
 	    v->services == NULL) {
 		dpp_stats_view_free(v);
@@ -449,8 +449,7 @@ static int by_retrans_desc(const void *a, const void *b)
 	return fa->last_ts_ns > fb->last_ts_ns ? -1 : fa->last_ts_ns < fb->last_ts_ns;
 }
 
-void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final,
-			    bool request_services)
+void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final, bool request_services)
 {
 	struct dpp_stats_view *v = p->spare, *old;
 

@@ -269,8 +269,7 @@ static int cmd_lcores(const char *cmd, const char *params, struct rte_tel_data *
 	return 0;
 }
 
-static void add_latency(struct rte_tel_data *c, const char *name,
-			const struct dpp_view_hist *h)
+static void add_latency(struct rte_tel_data *c, const char *name, const struct dpp_view_hist *h)
 {
 	char key[64];
 
@@ -407,7 +406,8 @@ int dpp_telemetry_register(struct dpp_publisher *p)
 		{"/dpprobe/ports", cmd_ports,
 		 "Every port's RX counters; with a port id (/dpprobe/ports,0) that port and its "
 		 "queues."},
-		{"/dpprobe/rings", cmd_rings, "The probe's own rings: size, count, max, enq_drops."},
+		{"/dpprobe/rings", cmd_rings,
+		 "The probe's own rings: size, count, max, enq_drops."},
 		{"/dpprobe/lcores", cmd_lcores, "Each lcore's role, busy_pct and packets."},
 		{"/dpprobe/services", cmd_services,
 		 "The top services (server ip:port) of the latest snapshot, then other"},

@@ -36,12 +36,12 @@ static int setup(void **state)
 	memset(&counters, 0, sizeof(counters));
 	rxq.burst = 32;
 	rxq.hist = hist;
-	queue = (struct dpp_stats_queue_src){.port_id = 0, .queue_id = 3, .lcore = 1,
-					     .ring_size = 1024, .rx = &rxq};
+	queue = (struct dpp_stats_queue_src){
+		.port_id = 0, .queue_id = 3, .lcore = 1, .ring_size = 1024, .rx = &rxq};
 	lcores[0] = (struct dpp_stats_lcore_src){.lcore = 0, .role = "main"};
 	lcores[1] = (struct dpp_stats_lcore_src){.lcore = 1, .role = "worker", .c = &counters};
-	src = (struct dpp_stats_src){.nb_queues = 1, .queues = &queue, .nb_lcores = 2,
-				     .lcores = lcores};
+	src = (struct dpp_stats_src){
+		.nb_queues = 1, .queues = &queue, .nb_lcores = 2, .lcores = lcores};
 	return 0;
 }
 
@@ -167,12 +167,15 @@ static void prom_occupancy_only_where_supported(void **state)
 	dpp_publisher_snapshot(p, 2.0, false, false);
 	text = render_latest(p);
 	expect_line(text, "# TYPE dpprobe_rx_ring_occupancy_descriptors histogram");
-	expect_line(text,
-		    "dpprobe_rx_ring_occupancy_descriptors_bucket{port=\"0\",queue=\"3\",le=\"0\"} 1");
-	expect_line(text,
-		    "dpprobe_rx_ring_occupancy_descriptors_bucket{port=\"0\",queue=\"3\",le=\"1\"} 2");
-	expect_line(text,
-		    "dpprobe_rx_ring_occupancy_descriptors_bucket{port=\"0\",queue=\"3\",le=\"7\"} 3");
+	expect_line(
+		text,
+		"dpprobe_rx_ring_occupancy_descriptors_bucket{port=\"0\",queue=\"3\",le=\"0\"} 1");
+	expect_line(
+		text,
+		"dpprobe_rx_ring_occupancy_descriptors_bucket{port=\"0\",queue=\"3\",le=\"1\"} 2");
+	expect_line(
+		text,
+		"dpprobe_rx_ring_occupancy_descriptors_bucket{port=\"0\",queue=\"3\",le=\"7\"} 3");
 	expect_line(text, "dpprobe_rx_ring_occupancy_descriptors_bucket{port=\"0\",queue=\"3\","
 			  "le=\"1023\"} 4");
 	expect_line(text, "dpprobe_rx_ring_occupancy_descriptors_bucket{port=\"0\",queue=\"3\","
@@ -180,7 +183,8 @@ static void prom_occupancy_only_where_supported(void **state)
 	expect_line(text, "dpprobe_rx_ring_occupancy_descriptors_count{port=\"0\",queue=\"3\"} 5");
 	expect_line(text,
 		    "dpprobe_rx_ring_occupancy_descriptors_sum{port=\"0\",queue=\"3\"} 71006");
-	expect_line(text, "dpprobe_rx_ring_occupancy_max_descriptors{port=\"0\",queue=\"3\"} 70000");
+	expect_line(text,
+		    "dpprobe_rx_ring_occupancy_max_descriptors{port=\"0\",queue=\"3\"} 70000");
 	free(text);
 	dpp_publisher_free(p);
 }
@@ -267,7 +271,8 @@ static void prom_services_top_n_and_other(void **state)
 	r.port_reuse_gap_us = UINT32_MAX;
 	r.synack_to_ack_ns = DPP_FLOW_NO_TIME;
 	r.diag.server_response_us = DPP_DIAG_NONE;
-	/* 8080: three resets (abort) with a 100 us and two 40 us SYN-ACKs; 9090 and 7070: one each. */
+	/* 8080: three resets (abort) with a 100 us and two 40 us SYN-ACKs; 9090 and 7070: one each.
+	 */
 	r.server_port = 8080;
 	r.diag.cls = DPP_DIAG_CLASS_reset;
 	r.diag.cause = DPP_DIAG_CAUSE_abort;
