@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "dpp_tcpparse.h"
+#include "dpp_flow.h"
 
 #define MS 1000000ULL
 #define SEC 1000000000ULL
@@ -59,10 +59,9 @@ static void check_conservation(const struct harness *h)
 	assert_int_equal(c->ended, h->nrec);
 }
 
-static struct harness *harness_new(uint32_t capacity, uint64_t idle_ns, uint64_t syn_ns)
+static struct harness *harness_params(const struct dpp_flow_params *params)
 {
-	struct dpp_flow_params p = {
-		.capacity = capacity, .idle_timeout_ns = idle_ns, .syn_timeout_ns = syn_ns};
+	struct dpp_flow_params p = *params;
 	struct harness *h = calloc(1, sizeof(*h));
 	size_t sz = dpp_flow_table_mem_size(&p);
 
@@ -74,6 +73,31 @@ static struct harness *harness_new(uint32_t capacity, uint64_t idle_ns, uint64_t
 	h->t = dpp_flow_table_init(h->mem, &p, sink, h);
 	assert_non_null(h->t);
 	return h;
+}
+
+static struct harness *harness_new(uint32_t capacity, uint64_t idle_ns, uint64_t syn_ns)
+{
+	struct dpp_flow_params p = {
+		.capacity = capacity,
+		.idle_timeout_ns = idle_ns,
+		.syn_timeout_ns = syn_ns,
+		/* The tests below were written for a 2 s linger; the default is 5 s. */
+		.close_linger_ns = 2 * SEC};
+
+	return harness_params(&p);
+}
+
+/* A table that remembers ended 4-tuples for time_wait_ns (linger 2 s). */
+static struct harness *harness_time_wait(uint64_t time_wait_ns, uint32_t slots)
+{
+	struct dpp_flow_params p = {.capacity = 1024,
+				    .idle_timeout_ns = 300 * SEC,
+				    .syn_timeout_ns = 30 * SEC,
+				    .close_linger_ns = 2 * SEC,
+				    .time_wait_ns = time_wait_ns,
+				    .time_wait_slots = slots};
+
+	return harness_params(&p);
 }
 
 static struct harness *harness_default(void)
@@ -559,7 +583,7 @@ static void outcome_refused_when_syn_answered_by_rst(void **state)
 	assert_int_equal(r->rst_by, DPP_SIDE_SERVER);
 	assert_int_equal(r->syn, 1);
 	assert_int_equal(r->synack, 0);
-	assert_int_equal(r->syn_to_synack_ns, -1);
+	assert_int_equal(r->syn_to_synack_ns, DPP_FLOW_NO_TIME);
 	assert_int_equal(dpp_flow_table_counters(h->t)->refused, 1);
 	harness_free(h);
 }
@@ -579,7 +603,7 @@ static void outcome_midstream_picks_client_by_port(void **state)
 	assert_int_equal(r->server_port, 80);
 	assert_int_equal(r->s2c.payload_bytes, 100);
 	assert_int_equal(r->c2s.packets, 1);
-	assert_int_equal(r->synack_to_ack_ns, -1);
+	assert_int_equal(r->synack_to_ack_ns, DPP_FLOW_NO_TIME);
 	harness_free(h);
 }
 
@@ -668,6 +692,164 @@ static void closed_flow_lingers_two_seconds(void **state)
 	flush(h);
 	assert_int_equal(h->nrec, 2);
 	assert_int_equal(h->rec[1].outcome, DPP_OUTCOME_MIDSTREAM);
+	harness_free(h);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Recently ended 4-tuples: late segments, port reuse                  */
+/* ------------------------------------------------------------------ */
+
+/* Handshake, FIN both ways, last ACK: a completed connection. */
+static void complete(struct conn *c)
+{
+	handshake(c, 10 * MS);
+	C(c, 1 * MS, F_FA, 1, 1, 502, 0);
+	S(c, 1 * MS, F_FA, 1, 2, 509, 0);
+	C(c, 1 * MS, F_A, 2, 2, 502, 0);
+}
+
+static void closed_flow_lingers_five_seconds_by_default(void **state)
+{
+	struct dpp_flow_params p = {.capacity = 64, .idle_timeout_ns = 300 * SEC};
+	struct harness *h = harness_params(&p);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	complete(&c);
+	dpp_flow_table_expire(h->t, c.now + 5 * SEC - 1);
+	assert_int_equal(h->nrec, 0);
+	dpp_flow_table_expire(h->t, c.now + 5 * SEC);
+	assert_int_equal(h->nrec, 1);
+	check_conservation(h);
+	harness_free(h);
+}
+
+static void late_fin_after_linger_is_counted_not_a_flow(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	complete(&c);
+	S(&c, 8 * SEC, F_FA, 1, 2, 509, 0); /* a FIN retransmitted 8 s later */
+	C(&c, 1 * MS, F_A, 2, 2, 502, 0);   /* and its ACK */
+	S(&c, 20 * SEC, F_RA, 2, 2, 0, 0);  /* an RST, later still */
+	assert_int_equal(dpp_flow_table_counters(h->t)->late_segments, 3);
+	flush(h);
+	assert_int_equal(h->nrec, 1);
+	assert_int_equal(dpp_flow_table_counters(h->t)->created, 1);
+	assert_int_equal(h->rec[0].outcome, DPP_OUTCOME_COMPLETED);
+	harness_free(h);
+}
+
+static void segment_after_time_wait_is_a_midstream_flow(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	complete(&c);
+	S(&c, 60 * SEC, F_A, 2, 2, 509, 0); /* exactly --time-wait after the last packet */
+	assert_int_equal(dpp_flow_table_counters(h->t)->late_segments, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	assert_int_equal(h->rec[1].outcome, DPP_OUTCOME_MIDSTREAM);
+	harness_free(h);
+}
+
+static void idle_ended_flow_is_not_closed_so_its_segments_make_a_flow(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	handshake(&c, 10 * MS);
+	dpp_flow_table_expire(h->t, c.now + 300 * SEC); /* idle timeout: not closed */
+	assert_int_equal(h->nrec, 1);
+	C(&c, 301 * SEC, F_PA, 1, 1, 502, 100);
+	assert_int_equal(dpp_flow_table_counters(h->t)->late_segments, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	harness_free(h);
+}
+
+static void syn_reusing_a_recent_tuple_reports_the_gap(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+	uint64_t last;
+
+	(void)state;
+	complete(&c);
+	last = c.now;
+	c.cisn = 777777;
+	c.sisn = 999999;
+	C(&c, 3 * SEC, F_S, 0, 0, 64240, 0); /* after the 2 s linger: the old flow is gone */
+	assert_int_equal(h->nrec, 1);
+	assert_int_equal(h->rec[0].port_reuse_gap_us, UINT32_MAX);
+	S(&c, 1 * MS, F_SA, 0, 1, 65160, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	assert_int_equal(h->rec[1].port_reuse_gap_us, (c.now - 1 * MS - last) / 1000);
+	assert_int_equal(h->rec[1].port_reuse_gap_us, 3000000);
+	harness_free(h);
+}
+
+static void syn_after_time_wait_reports_no_gap(void **state)
+{
+	struct harness *h = harness_time_wait(10 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	complete(&c);
+	c.cisn = 777777;
+	C(&c, 10 * SEC, F_S, 0, 0, 64240, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	assert_int_equal(h->rec[1].port_reuse_gap_us, UINT32_MAX);
+	harness_free(h);
+}
+
+static void full_time_wait_memory_forgets_the_oldest_and_counts_it(void **state)
+{
+	/* 16 slots: 4 sets of 4 ways; 40 ended tuples must overflow some set. */
+	struct harness *h = harness_time_wait(60 * SEC, 16);
+	uint64_t now = T0;
+
+	(void)state;
+	for (uint16_t i = 0; i < 40; i++) {
+		struct conn c = conn_new(h, (uint16_t)(30000 + i), 1000, 5000);
+
+		c.now = now;
+		complete(&c);
+		now = c.now + 3 * SEC; /* past the linger: the previous one has ended */
+		dpp_flow_table_expire(h->t, now);
+	}
+	assert_int_equal(h->nrec, 40);
+	assert_true(dpp_flow_table_counters(h->t)->time_wait_overflow >= 40 - 16);
+	flush(h);
+	harness_free(h);
+}
+
+static void record_keeps_the_queue_of_its_first_packet(void **state)
+{
+	struct harness *h = harness_default();
+	struct conn a = conn_new(h, 40000, 1000, 5000);
+	struct conn b = conn_new(h, 40001, 1000, 5000);
+	struct dpp_pkt_view va = seg(&a, true, F_S, 0, 0, 64240, 0);
+	struct dpp_pkt_view vb = seg(&b, true, F_S, 0, 0, 64240, 0);
+	uint64_t ts = T0;
+
+	(void)state;
+	dpp_flow_table_burst(h->t, &va, &ts, 1, 3);
+	dpp_flow_table_burst(h->t, &vb, &ts, 1, 7);
+	va = seg(&a, false, F_SA, 0, 1, 65160, 0);
+	dpp_flow_table_burst(h->t, &va, &ts, 1, 7); /* a later packet on another queue */
+	flush(h); /* ended by the exit flush, after queue 7 was polled last */
+	assert_int_equal(h->nrec, 2);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(h->rec[i].queue, h->rec[i].client_port == 40000 ? 3 : 7);
 	harness_free(h);
 }
 
@@ -962,7 +1144,7 @@ static void burst_equals_packet_by_packet(void **state)
 
 		if (n > N - i)
 			n = (uint16_t)(N - i);
-		dpp_flow_table_burst(bulk->t, &v[i], &ts[i], n);
+		dpp_flow_table_burst(bulk->t, &v[i], &ts[i], n, 0);
 		check_conservation(bulk);
 		i += n;
 	}
@@ -1003,6 +1185,14 @@ int main(void)
 		cmocka_unit_test(syn_retransmits_count_in_handshake_not_retrans),
 		cmocka_unit_test(port_reuse_with_new_isn_starts_a_new_flow),
 		cmocka_unit_test(closed_flow_lingers_two_seconds),
+		cmocka_unit_test(closed_flow_lingers_five_seconds_by_default),
+		cmocka_unit_test(late_fin_after_linger_is_counted_not_a_flow),
+		cmocka_unit_test(segment_after_time_wait_is_a_midstream_flow),
+		cmocka_unit_test(idle_ended_flow_is_not_closed_so_its_segments_make_a_flow),
+		cmocka_unit_test(syn_reusing_a_recent_tuple_reports_the_gap),
+		cmocka_unit_test(syn_after_time_wait_reports_no_gap),
+		cmocka_unit_test(full_time_wait_memory_forgets_the_oldest_and_counts_it),
+		cmocka_unit_test(record_keeps_the_queue_of_its_first_packet),
 		cmocka_unit_test(idle_and_syn_timeouts_across_capture_gap),
 		cmocka_unit_test(aging_keeps_recently_active_flows),
 		cmocka_unit_test(table_full_evicts_half_open_then_closed_then_oldest),
