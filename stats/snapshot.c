@@ -53,6 +53,10 @@ void dpp_stats_flow_add(struct dpp_flow_counters *out, const struct dpp_flow_cou
 	out->syn_timeout += in->syn_timeout;
 	out->reset += in->reset;
 	out->completed += in->completed;
+	for (int i = 0; i < DPP_DIAG_CLASS_MAX; i++)
+		out->diag_class[i] += in->diag_class[i];
+	for (int i = 0; i < DPP_DIAG_CAUSE_MAX; i++)
+		out->diag_cause[i] += in->diag_cause[i];
 }
 
 struct dpp_stats_writer *dpp_stats_writer_create(FILE *out, const struct dpp_stats_src *src)
@@ -297,9 +301,19 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 	fprintf(f,
 		",\"tcp\":{\"syn\":%" PRIu64 ",\"synack\":%" PRIu64 ",\"rst\":%" PRIu64
 		",\"retrans\":%" PRIu64 ",\"zero_window\":%" PRIu64 ",\"refused\":%" PRIu64
-		",\"syn_timeout\":%" PRIu64 ",\"reset\":%" PRIu64 ",\"completed\":%" PRIu64 "}",
+		",\"syn_timeout\":%" PRIu64 ",\"reset\":%" PRIu64 ",\"completed\":%" PRIu64,
 		flows.syn, flows.synack, flows.rst, flows.retrans, flows.zero_window,
 		flows.refused, flows.syn_timeout, flows.reset, flows.completed);
+	/* Extra: ended flows by diagnosis class and cause (CONTRACT "Diagnosis"). */
+	fputs(",\"class\":{", f);
+	for (int i = 0; i < DPP_DIAG_CLASS_MAX; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", dpp_diag_class_name(i),
+			flows.diag_class[i]);
+	fputs("},\"cause\":{", f);
+	for (int i = 1; i < DPP_DIAG_CAUSE_MAX; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", dpp_diag_cause_name(i),
+			flows.diag_cause[i]);
+	fputs("}}", f);
 
 	fprintf(f,
 		",\"parse\":{\"packets\":%" PRIu64 ",\"tcp\":%" PRIu64 ",\"non_ip\":%" PRIu64

@@ -26,6 +26,10 @@
  */
 #define DPP_FLOW_LINGER_NS (5ULL * 1000 * 1000 * 1000)
 
+/** Defaults of the diagnosis thresholds when params leave them 0 (CONTRACT). */
+#define DPP_FLOW_STALL_THRESHOLD_NS (1ULL * 1000 * 1000 * 1000)
+#define DPP_FLOW_IDLE_RESET_THRESHOLD_NS (10ULL * 1000 * 1000 * 1000)
+
 /** A port_reuse_gap_us that was not measured. */
 #define DPP_FLOW_NO_REUSE UINT32_MAX
 
@@ -92,6 +96,67 @@ struct dpp_tcp_dir_events {
 	uint32_t zero_window_probe;
 };
 
+/* dpp_diag_dir.flags */
+#define DPP_DG_SEQ 0x0001	  /* snd_max holds a value */
+#define DPP_DG_UNA 0x0002	  /* una holds a value */
+#define DPP_DG_COND 0x0004	  /* stall condition true since cond_since_ns */
+#define DPP_DG_BEGAN 0x0008	  /* a stall began since the last progress event */
+#define DPP_DG_BEGAN_ZW 0x0010	  /* ... with the other side's window at zero */
+#define DPP_DG_DATA_SEEN 0x0020	  /* ... and this side has sent payload since */
+#define DPP_DG_DATA_RETRANS 0x0040 /* ... the first of it a retransmission */
+#define DPP_DG_WIN0 0x0080	  /* this side's last window (RSTs excluded) was 0 */
+#define DPP_DG_ZW_OPEN 0x0100	  /* a zero-window episode of this sender is open */
+#define DPP_DG_ACKED 0x0200	  /* the other side has acked payload of this side */
+#define DPP_DG_AFTER_FIN 0x0400	  /* this side sent payload after the other's FIN */
+
+/**
+ * Stall and zero-window state of one direction (CONTRACT "Diagnosis"):
+ * a stall of a direction runs between two of its progress events (new
+ * payload, or the other side's ACK advancing over its payload) while it
+ * has unacknowledged payload or the other side's window is zero. The
+ * stall condition only changes at progress events and window changes, so
+ * each segment updates it in O(1): closed pieces add up in stall_accum_us,
+ * the open piece starts at cond_since_ns.
+ */
+struct dpp_diag_dir {
+	uint64_t cond_since_ns; /**< Stall condition true since (DPP_DG_COND). */
+	uint64_t zw_since_ns;	/**< This sender's zero-window episode began (DPP_DG_ZW_OPEN). */
+	uint32_t snd_max;	/**< End of the highest payload sent. */
+	uint32_t una;		/**< Highest ack from the other side. */
+	uint32_t stall_accum_us; /**< Closed pieces of the current stall (saturates). */
+	uint16_t flags;		 /**< DPP_DG_* */
+	uint16_t pad;
+};
+
+/* dpp_diag.flags */
+#define DPP_DF_STALLED 0x0001	     /* some direction stalled (longest_* valid) */
+#define DPP_DF_LONGEST_DIR1 0x0002   /* the longest stall is dir[1]'s */
+#define DPP_DF_LONGEST_ZW 0x0004     /* it began with the other side's window at zero */
+#define DPP_DF_LONGEST_RTO 0x0008    /* its first payload was a retransmission */
+#define DPP_DF_HS_DONE 0x0010	     /* the client acknowledged the SYN-ACK */
+#define DPP_DF_CLI_DATA 0x0020	     /* client_data_ns holds its first payload */
+#define DPP_DF_SRV_DATA 0x0040	     /* the server has sent payload */
+#define DPP_DF_RESPONSE 0x0080	     /* server_response_us measured */
+#define DPP_DF_IDLE 0x0100	     /* idle_before_rst_us measured */
+#define DPP_DF_RST_EARLY 0x0200	     /* first RST: the server's, before it spoke or acked */
+#define DPP_DF_RST_AFTER_FIN 0x0400  /* first RST: sender had closed, other side wrote */
+#define DPP_DF_SYNACK_AFTER_ACK 0x0800 /* SYN-ACK retransmitted after the client's ACK */
+#define DPP_DF_EVENT 0x1000	     /* last_event_ns holds a value */
+
+/** Flow-wide diagnosis state, written on events (first payloads, RST, ...). */
+struct dpp_diag {
+	uint64_t zw_total_ns[2]; /**< Closed zero-window episodes, per sender (dir index). */
+	uint64_t last_event_ns;	 /**< Last payload (keep-alives excluded), SYN or FIN. */
+	uint64_t client_data_ns; /**< The client's first payload. */
+	uint64_t hs_done_ns;	 /**< The client acknowledged the SYN-ACK. */
+	uint64_t history;	 /**< 4-bit letter codes in order of first appearance. */
+	uint32_t longest_stall_us;
+	uint32_t idle_before_rst_us;
+	uint32_t server_response_us;
+	uint16_t history_seen; /**< Bit (letter + 8 * dir) per letter already in history. */
+	uint16_t flags;	       /**< DPP_DF_* */
+};
+
 /* dpp_flow.flags */
 #define DPP_FLOW_F_RESET 0x01	     /* first RST came before both FINs */
 #define DPP_FLOW_F_CLOSED_RST 0x02   /* closed by an RST (else by FINs) */
@@ -144,6 +209,10 @@ struct dpp_flow {
 	uint32_t reuse_gap_us;	 /**< SYN reused a recently ended 4-tuple; DPP_FLOW_NO_REUSE. */
 	/* Line 4. */
 	struct dpp_tcp_dir_events ev[2] __attribute__((aligned(64)));
+	/* Line 5: stalls, per direction (every data or ACK segment). */
+	struct dpp_diag_dir dg[2] __attribute__((aligned(64)));
+	/* Line 6: the rest of the diagnosis (events). */
+	struct dpp_diag diag __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 
 /** Bytes of a flow that every segment touches (lines 0-2). */
@@ -173,8 +242,16 @@ int dpp_tcp_initial_state(const struct dpp_pkt_view *v);
 
 /**
  * Fill the record of a flow that ends now for reason (the table passes the
- * reason it ends the flow for; closed flows always report fin or rst).
+ * reason it ends the flow for; closed flows always report fin or rst),
+ * diagnosis included, with the thresholds of p.
  */
-void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_record *r);
+void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, const struct dpp_flow_params *p,
+			 struct dpp_flow_record *r);
+
+/**
+ * Count an ended flow's outcome, class and cause in c: the tracker's
+ * counters, so the table only has to hand the record over.
+ */
+void dpp_tcp_count_end(const struct dpp_flow_record *r, struct dpp_flow_counters *c);
 
 #endif /* DPP_FLOW_PRIV_H */

@@ -146,6 +146,11 @@ _Static_assert(sizeof(struct dpp_tcp_dir) == 64, "one direction is one cache lin
 _Static_assert(offsetof(struct dpp_flow, dir) == 64, "key and aging fill line 0");
 _Static_assert(DPP_FLOW_HOT_BYTES == 192, "every segment touches three lines");
 _Static_assert(offsetof(struct dpp_flow, ev) == 256, "event counters in line 4");
+_Static_assert(sizeof(struct dpp_diag_dir) == 32, "both directions' stall state fill one line");
+_Static_assert(offsetof(struct dpp_flow, dg) == 320, "stall state in line 5");
+_Static_assert(sizeof(struct dpp_diag) == 64, "the rest of the diagnosis fills one line");
+_Static_assert(offsetof(struct dpp_flow, diag) == 384, "diagnosis events in line 6");
+_Static_assert(sizeof(struct dpp_flow) == 448, "a flow is seven cache lines");
 
 /* Symmetric in its two endpoints: both directions of a connection agree. */
 static inline uint64_t pair_hash(const uint8_t a0[16], uint16_t p0, const uint8_t a1[16],
@@ -380,23 +385,8 @@ static void flow_end(struct dpp_flow_table *t, uint32_t idx, int reason)
 	struct dpp_flow *f = flow_at(t, idx);
 	struct dpp_flow_record rec;
 
-	dpp_tcp_fill_record(f, reason, &rec);
-	switch (rec.outcome) {
-	case DPP_OUTCOME_REFUSED:
-		t->cnt.refused++;
-		break;
-	case DPP_OUTCOME_SYN_TIMEOUT:
-		t->cnt.syn_timeout++;
-		break;
-	case DPP_OUTCOME_RESET:
-		t->cnt.reset++;
-		break;
-	case DPP_OUTCOME_COMPLETED:
-		t->cnt.completed++;
-		break;
-	default:
-		break;
-	}
+	dpp_tcp_fill_record(f, reason, &t->params, &rec);
+	dpp_tcp_count_end(&rec, &t->cnt);
 	if (t->sink)
 		t->sink(t->sink_arg, &rec);
 

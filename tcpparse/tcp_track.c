@@ -60,6 +60,7 @@
 
 #include <string.h>
 
+#include "diagnose.h"
 #include "flow_priv.h"
 
 /* Analysis flags of one segment (Wireshark's TCP_A_*, those that matter). */
@@ -108,6 +109,16 @@ static const uint8_t tcp_transition[DPP_FLOW_STATE_MAX][EV_MAX] = {
 	[DPP_FLOW_CLOSED] = {DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED,
 			     DPP_FLOW_CLOSED},
 };
+
+/* CONTRACT "Client/server without a SYN": higher port, then greater address. */
+static int client_side(const struct dpp_flow *f)
+{
+	if (f->syn_side != DPP_FLOW_SIDE_UNKNOWN)
+		return f->syn_side;
+	if (f->port[0] != f->port[1])
+		return f->port[0] > f->port[1] ? 0 : 1;
+	return memcmp(f->addr[0], f->addr[1], 16) >= 0 ? 0 : 1;
+}
 
 static inline bool is_syn_only(uint8_t flags)
 {
@@ -164,6 +175,8 @@ void dpp_tcp_flow_init(struct dpp_flow *f, const struct dpp_pkt_view *v, uint64_
 	f->synack = 0;
 	memset(f->dir, 0, sizeof(f->dir));
 	memset(f->ev, 0, sizeof(f->ev));
+	memset(f->dg, 0, sizeof(f->dg));
+	memset(&f->diag, 0, sizeof(f->diag));
 }
 
 /*
@@ -294,6 +307,281 @@ ack_checks:
 	return a;
 }
 
+/* ------------------------------------------------------------------ */
+/* Diagnosis evidence (CONTRACT "Diagnosis"; decided in diagnose.c)    */
+/* ------------------------------------------------------------------ */
+
+/* Nanoseconds as whole microseconds, saturating at UINT32_MAX (71 minutes). */
+static inline uint32_t sat_us(uint64_t ns)
+{
+	ns /= 1000;
+	return ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
+}
+
+static inline uint32_t sat_add(uint32_t a, uint32_t b)
+{
+	return a + b < a ? UINT32_MAX : a + b;
+}
+
+/* Stall condition of direction x: unacked payload, or the other side's window at zero. */
+static inline bool stall_cond(const struct dpp_flow *f, int x)
+{
+	const struct dpp_diag_dir *g = &f->dg[x];
+	const bool unacked = (g->flags & (DPP_DG_SEQ | DPP_DG_UNA)) == (DPP_DG_SEQ | DPP_DG_UNA) &&
+			     DPP_SEQ_LT(g->una, g->snd_max);
+
+	return unacked || (f->dg[x ^ 1].flags & DPP_DG_WIN0);
+}
+
+/* Length of x's current stall if it ended at t. */
+static inline uint32_t stall_us_at(const struct dpp_diag_dir *g, uint64_t t)
+{
+	uint32_t us = g->stall_accum_us;
+
+	if ((g->flags & DPP_DG_COND) && t > g->cond_since_ns)
+		us = sat_add(us, sat_us(t - g->cond_since_ns));
+	return us;
+}
+
+/* A stall of direction x of us microseconds ended: keep it if it is the longest (c2s on a tie). */
+static void stall_ended(struct dpp_diag *dg, const struct dpp_flow *f, int x, uint32_t us)
+{
+	const uint16_t g = f->dg[x].flags;
+	const int longest_dir = (dg->flags & DPP_DF_LONGEST_DIR1) ? 1 : 0;
+
+	if (dg->flags & DPP_DF_STALLED) {
+		if (us < dg->longest_stall_us)
+			return;
+		if (us == dg->longest_stall_us && (longest_dir == x || x != client_side(f)))
+			return;
+	}
+	dg->longest_stall_us = us;
+	dg->flags = (uint16_t)((dg->flags & ~(DPP_DF_LONGEST_DIR1 | DPP_DF_LONGEST_ZW |
+					      DPP_DF_LONGEST_RTO)) |
+			       DPP_DF_STALLED | (x ? DPP_DF_LONGEST_DIR1 : 0) |
+			       ((g & DPP_DG_BEGAN_ZW) ? DPP_DF_LONGEST_ZW : 0) |
+			       ((g & DPP_DG_DATA_RETRANS) ? DPP_DF_LONGEST_RTO : 0));
+}
+
+/* The stall condition of x became true at t. */
+static inline void stall_begin(struct dpp_flow *f, int x, uint64_t t)
+{
+	struct dpp_diag_dir *g = &f->dg[x];
+
+	g->flags |= DPP_DG_COND;
+	g->cond_since_ns = t;
+	if (!(g->flags & DPP_DG_BEGAN))
+		g->flags |= DPP_DG_BEGAN | ((f->dg[x ^ 1].flags & DPP_DG_WIN0) ? DPP_DG_BEGAN_ZW : 0);
+}
+
+/*
+ * Stalls and zero-window episodes, for a segment without RST from d with
+ * analysis flags a. O(1): each direction's condition is re-evaluated once.
+ */
+static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t t,
+			 unsigned a)
+{
+	struct dpp_diag_dir *fw = &f->dg[d];
+	struct dpp_diag_dir *rv = &f->dg[d ^ 1];
+	const uint32_t len = v->payload_len;
+	const uint8_t fl = v->tcp_flags;
+	bool progress[2] = {false, false};
+
+	/* Where this side's sequence space starts: after the SYN, or at the first segment. */
+	if (!(fw->flags & DPP_DG_SEQ)) {
+		fw->snd_max = v->seq + ((fl & DPP_TCP_SYN) ? 1 : 0);
+		fw->flags |= DPP_DG_SEQ;
+		if (!(fw->flags & DPP_DG_UNA)) {
+			fw->una = fw->snd_max;
+			fw->flags |= DPP_DG_UNA;
+		}
+	}
+	/* Progress 1: new payload, sequence space never sent (probes are not new payload). */
+	if (len > 0 && !(a & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE))) {
+		if (DPP_SEQ_GT(v->seq + len, fw->snd_max)) {
+			fw->snd_max = v->seq + len;
+			progress[d] = true;
+		} else if ((fw->flags & (DPP_DG_BEGAN | DPP_DG_DATA_SEEN)) == DPP_DG_BEGAN) {
+			/* The first payload during the stall repeats old sequence space. */
+			fw->flags |= DPP_DG_DATA_SEEN | DPP_DG_DATA_RETRANS;
+		}
+	}
+	/* Progress 2: this ACK advances over the other side's payload. */
+	if (fl & DPP_TCP_ACK) {
+		if (!(rv->flags & DPP_DG_UNA)) {
+			rv->una = v->ack;
+			rv->flags |= DPP_DG_UNA;
+		} else if (DPP_SEQ_GT(v->ack, rv->una)) {
+			if ((rv->flags & DPP_DG_SEQ) && DPP_SEQ_LT(rv->una, rv->snd_max)) {
+				progress[d ^ 1] = true;
+				rv->flags |= DPP_DG_ACKED;
+			}
+			rv->una = v->ack;
+		}
+	}
+	/* The window the other side's stall condition reads (RSTs excluded). */
+	if (v->window == 0)
+		fw->flags |= DPP_DG_WIN0;
+	else
+		fw->flags &= (uint16_t)~DPP_DG_WIN0;
+	/* Zero-window episodes of this sender; SYN, FIN, RST neither open nor close one. */
+	if (!(fl & SFR)) {
+		if (v->window == 0 && !(fw->flags & DPP_DG_ZW_OPEN)) {
+			fw->zw_since_ns = t;
+			fw->flags |= DPP_DG_ZW_OPEN;
+		} else if (v->window != 0 && (fw->flags & DPP_DG_ZW_OPEN)) {
+			f->diag.zw_total_ns[d] += t - fw->zw_since_ns;
+			fw->flags &= (uint16_t)~DPP_DG_ZW_OPEN;
+		}
+	}
+
+	for (int x = 0; x < 2; x++) {
+		struct dpp_diag_dir *g = &f->dg[x];
+		const bool was = (g->flags & DPP_DG_COND) != 0;
+		const bool now = stall_cond(f, x);
+
+		if (progress[x]) {
+			/* A progress event ends the stall (if any) and starts a new interval. */
+			if (g->flags & DPP_DG_BEGAN)
+				stall_ended(&f->diag, f, x, stall_us_at(g, t));
+			g->flags &= (uint16_t)~(DPP_DG_COND | DPP_DG_BEGAN | DPP_DG_BEGAN_ZW |
+						DPP_DG_DATA_SEEN | DPP_DG_DATA_RETRANS);
+			g->stall_accum_us = 0;
+			if (now)
+				stall_begin(f, x, t);
+		} else if (was && !now) {
+			g->stall_accum_us = sat_add(g->stall_accum_us, sat_us(t - g->cond_since_ns));
+			g->flags &= (uint16_t)~DPP_DG_COND;
+		} else if (!was && now) {
+			stall_begin(f, x, t);
+		}
+	}
+}
+
+/* The flow's first RST, sent by d at t: the evidence for the reset causes. */
+static void track_first_rst(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t t)
+{
+	struct dpp_diag *dg = &f->diag;
+	const int cl = client_side(f);
+	const struct dpp_diag_dir *cg = &f->dg[cl];
+	/* Does this RST acknowledge client payload? */
+	const bool acks_payload = (v->tcp_flags & DPP_TCP_ACK) &&
+				  (cg->flags & (DPP_DG_SEQ | DPP_DG_UNA)) ==
+					  (DPP_DG_SEQ | DPP_DG_UNA) &&
+				  DPP_SEQ_GT(v->ack, cg->una) && DPP_SEQ_LT(cg->una, cg->snd_max);
+
+	/* Silence before it, for flows whose handshake completed (or was never seen). */
+	if ((dg->flags & DPP_DF_EVENT) && ((dg->flags & DPP_DF_HS_DONE) || f->syn == 0)) {
+		dg->idle_before_rst_us = t > dg->last_event_ns ? sat_us(t - dg->last_event_ns) : 0;
+		dg->flags |= DPP_DF_IDLE;
+	}
+	/* The server's, before it sent payload or acked any of the client's. */
+	if (d != cl && f->dir[d].payload_bytes == 0 && !(cg->flags & DPP_DG_ACKED) && !acks_payload)
+		dg->flags |= DPP_DF_RST_EARLY;
+	/* Its sender had closed, and the other side wrote after that FIN. */
+	if ((f->flags & (d ? DPP_FLOW_F_FIN1 : DPP_FLOW_F_FIN0)) &&
+	    (f->dg[d ^ 1].flags & DPP_DG_AFTER_FIN))
+		dg->flags |= DPP_DF_RST_AFTER_FIN;
+}
+
+/* History letters, as bits: S H A D F R T W (CONTRACT "history"). */
+static const char history_letters[] = "SHADFRTW";
+
+static inline void track_history(struct dpp_diag *dg, const struct dpp_pkt_view *v, int d,
+				 unsigned a)
+{
+	const uint8_t fl = v->tcp_flags;
+	unsigned letters = 0;
+	unsigned fresh;
+
+	if (fl & DPP_TCP_SYN)
+		letters |= (fl & DPP_TCP_ACK) ? 0x02 : 0x01;
+	if ((fl & (DPP_TCP_ACK | SFR)) == DPP_TCP_ACK && v->payload_len == 0)
+		letters |= 0x04;
+	if (v->payload_len > 0 && !(a & A_KEEP_ALIVE))
+		letters |= 0x08;
+	if (fl & DPP_TCP_FIN)
+		letters |= 0x10;
+	if (fl & DPP_TCP_RST)
+		letters |= 0x20;
+	if ((a & A_ANY_RETRANSMISSION) && !(fl & DPP_TCP_SYN))
+		letters |= 0x40;
+	if (a & A_ZERO_WINDOW)
+		letters |= 0x80;
+	/* Most segments add nothing: one test. */
+	fresh = (letters << (8 * d)) & ~(unsigned)dg->history_seen;
+	while (fresh != 0) {
+		const unsigned bit = (unsigned)__builtin_ctz(fresh);
+		const unsigned pos = (unsigned)__builtin_popcount(dg->history_seen);
+
+		dg->history |= (uint64_t)bit << (4 * pos);
+		dg->history_seen |= (uint16_t)(1u << bit);
+		fresh &= fresh - 1;
+	}
+}
+
+/*
+ * All the diagnosis evidence of one segment from d, after the analysis (a)
+ * and the handshake bookkeeping, before the per-direction counters move.
+ */
+static void track_diagnosis(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t t,
+			    unsigned a)
+{
+	struct dpp_diag *dg = &f->diag;
+	const uint8_t fl = v->tcp_flags;
+	const bool payload = v->payload_len > 0 && !(a & A_KEEP_ALIVE);
+
+	/* The handshake completed: the client's first segment with ACK, without SYN (or RST). */
+	if (!(dg->flags & DPP_DF_HS_DONE) && f->synack_side != DPP_FLOW_SIDE_UNKNOWN &&
+	    f->synack_side != d && (fl & (DPP_TCP_ACK | DPP_TCP_SYN | DPP_TCP_RST)) == DPP_TCP_ACK) {
+		dg->flags |= DPP_DF_HS_DONE;
+		dg->hs_done_ns = t;
+	}
+	/* A SYN-ACK timeout retransmission after the client's ACK: the ACK was dropped. */
+	if ((fl & (DPP_TCP_SYN | DPP_TCP_ACK)) == (DPP_TCP_SYN | DPP_TCP_ACK) &&
+	    (dg->flags & DPP_DF_HS_DONE) && f->syn > 0 && t >= f->mru_syn_ns + DPP_DIAG_SYNACK_RTO_NS)
+		dg->flags |= DPP_DF_SYNACK_AFTER_ACK;
+
+	track_history(dg, v, d, a);
+
+	if (fl & DPP_TCP_RST) {
+		if (f->rst_side == DPP_FLOW_SIDE_UNKNOWN)
+			track_first_rst(f, v, d, t);
+		return; /* RSTs are neither progress nor windows nor events. */
+	}
+
+	if (payload) {
+		if (f->flags & (d ? DPP_FLOW_F_FIN0 : DPP_FLOW_F_FIN1))
+			f->dg[d].flags |= DPP_DG_AFTER_FIN;
+		/* Server response time: first client payload, then the server's first after it. */
+		if ((dg->flags & (DPP_DF_CLI_DATA | DPP_DF_SRV_DATA)) !=
+		    (DPP_DF_CLI_DATA | DPP_DF_SRV_DATA)) {
+			if (d == client_side(f)) {
+				if (!(dg->flags & DPP_DF_CLI_DATA)) {
+					dg->flags |= DPP_DF_CLI_DATA;
+					dg->client_data_ns = t;
+				}
+			} else if (!(dg->flags & DPP_DF_SRV_DATA)) {
+				dg->flags |= DPP_DF_SRV_DATA;
+				/* The server spoke first (banners): from the handshake's completion. */
+				if (dg->flags & (DPP_DF_CLI_DATA | DPP_DF_HS_DONE)) {
+					const uint64_t from = (dg->flags & DPP_DF_CLI_DATA)
+								      ? dg->client_data_ns
+								      : dg->hs_done_ns;
+
+					dg->server_response_us = t > from ? sat_us(t - from) : 0;
+					dg->flags |= DPP_DF_RESPONSE;
+				}
+			}
+		}
+	}
+	if (payload || (fl & (DPP_TCP_SYN | DPP_TCP_FIN))) {
+		dg->last_event_ns = t;
+		dg->flags |= DPP_DF_EVENT;
+	}
+	track_stalls(f, v, d, t, a);
+}
+
 /* Handshake bookkeeping: SYN/SYN-ACK counts, options, timings. */
 static void track_handshake(struct dpp_flow *f, struct dpp_tcp_dir *fwd,
 			    const struct dpp_pkt_view *v, int d, uint64_t ts,
@@ -372,6 +660,7 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 	}
 
 	track_handshake(f, fwd, v, d, ts, c);
+	track_diagnosis(f, v, d, ts, a);
 
 	/* Per-direction counters (CONTRACT: c2s / s2c). */
 	fwd->packets++;
@@ -434,16 +723,6 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 	return tcp_transition[f->state][ev];
 }
 
-/* CONTRACT "Client/server without a SYN": higher port, then greater address. */
-static int client_side(const struct dpp_flow *f)
-{
-	if (f->syn_side != DPP_FLOW_SIDE_UNKNOWN)
-		return f->syn_side;
-	if (f->port[0] != f->port[1])
-		return f->port[0] > f->port[1] ? 0 : 1;
-	return memcmp(f->addr[0], f->addr[1], 16) >= 0 ? 0 : 1;
-}
-
 static void fill_dir(const struct dpp_tcp_dir *s, const struct dpp_tcp_dir_events *e, bool scaled,
 		     struct dpp_flow_dir_record *r)
 {
@@ -485,7 +764,110 @@ static int flow_outcome(const struct dpp_flow *f, int client)
 	return DPP_OUTCOME_ESTABLISHED;
 }
 
-void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_record *r)
+/* A duration or DPP_DIAG_NONE. */
+static inline int64_t us_or_none(bool known, uint64_t us)
+{
+	return known ? (int64_t)us : DPP_DIAG_NONE;
+}
+
+/*
+ * The diagnosis of a flow that ends now: open stalls and zero-window
+ * episodes count up to its last packet, then the facts go to the rules.
+ */
+static void fill_diagnosis(const struct dpp_flow *f, int client, uint8_t outcome,
+			   const struct dpp_flow_params *p, struct dpp_flow_diag_record *out)
+{
+	struct dpp_diag dg = f->diag;
+	struct dpp_diag_facts facts;
+	struct dpp_diag_params dp = {
+		.stall_threshold_us = (p && p->stall_threshold_ns ? p->stall_threshold_ns
+								   : DPP_FLOW_STALL_THRESHOLD_NS) /
+				      1000,
+		.idle_reset_threshold_us =
+			(p && p->idle_reset_threshold_ns ? p->idle_reset_threshold_ns
+							 : DPP_FLOW_IDLE_RESET_THRESHOLD_NS) /
+			1000,
+	};
+	uint64_t zw[2];
+	unsigned n = 0;
+
+	for (int x = 0; x < 2; x++) {
+		const struct dpp_diag_dir *g = &f->dg[x];
+
+		if (g->flags & DPP_DG_BEGAN)
+			stall_ended(&dg, f, x, stall_us_at(g, f->last_ns));
+		zw[x] = dg.zw_total_ns[x];
+		if ((g->flags & DPP_DG_ZW_OPEN) && f->last_ns > g->zw_since_ns)
+			zw[x] += f->last_ns - g->zw_since_ns;
+	}
+
+	memset(&facts, 0, sizeof(facts));
+	facts.outcome = outcome;
+	facts.handshake_done = (dg.flags & DPP_DF_HS_DONE) != 0;
+	facts.reset = (f->flags & DPP_FLOW_F_RESET) != 0;
+	facts.syn = f->syn;
+	facts.synack = f->synack;
+	facts.rst_before_server_spoke = (dg.flags & DPP_DF_RST_EARLY) != 0;
+	facts.rst_after_own_fin = (dg.flags & DPP_DF_RST_AFTER_FIN) != 0;
+	facts.idle_known = (dg.flags & DPP_DF_IDLE) != 0;
+	facts.idle_before_rst_us = dg.idle_before_rst_us;
+	facts.synack_after_ack = (dg.flags & DPP_DF_SYNACK_AFTER_ACK) != 0;
+	facts.stalled_ever = (dg.flags & DPP_DF_STALLED) != 0;
+	facts.longest_stall_us = dg.longest_stall_us;
+	facts.longest_began_zero_window = (dg.flags & DPP_DF_LONGEST_ZW) != 0;
+	facts.longest_first_payload_retrans = (dg.flags & DPP_DF_LONGEST_RTO) != 0;
+	dpp_diag_decide(&facts, &dp, &out->cls, &out->cause);
+
+	out->syn_retrans = f->syn ? f->syn - 1 : 0;
+	out->synack_retrans = f->synack ? f->synack - 1 : 0;
+	out->idle_before_rst_us = us_or_none(facts.idle_known, dg.idle_before_rst_us);
+	out->server_response_us =
+		us_or_none((dg.flags & DPP_DF_RESPONSE) != 0, dg.server_response_us);
+	out->zero_window_c2s_us = zw[client] / 1000;
+	out->zero_window_s2c_us = zw[client ^ 1] / 1000;
+	out->longest_stall_us = us_or_none(facts.stalled_ever, dg.longest_stall_us);
+	if (!facts.stalled_ever)
+		out->stall_dir = DPP_SIDE_NONE;
+	else
+		out->stall_dir = ((dg.flags & DPP_DF_LONGEST_DIR1) ? 1 : 0) == client
+					 ? DPP_SIDE_CLIENT
+					 : DPP_SIDE_SERVER;
+	/* Letters of dir[client] upper case, of the server lower case. */
+	for (unsigned pos = 0; pos < (unsigned)__builtin_popcount(dg.history_seen); pos++) {
+		const unsigned code = (unsigned)(dg.history >> (4 * pos)) & 0xf;
+		const char c = history_letters[code & 7];
+
+		out->history[n++] = (int)(code >> 3) == client ? c : (char)(c - 'A' + 'a');
+	}
+	out->history[n] = '\0';
+}
+
+void dpp_tcp_count_end(const struct dpp_flow_record *r, struct dpp_flow_counters *c)
+{
+	switch (r->outcome) {
+	case DPP_OUTCOME_REFUSED:
+		c->refused++;
+		break;
+	case DPP_OUTCOME_SYN_TIMEOUT:
+		c->syn_timeout++;
+		break;
+	case DPP_OUTCOME_RESET:
+		c->reset++;
+		break;
+	case DPP_OUTCOME_COMPLETED:
+		c->completed++;
+		break;
+	default:
+		break;
+	}
+	if (r->diag.cls < DPP_DIAG_CLASS_MAX)
+		c->diag_class[r->diag.cls]++;
+	if (r->diag.cause != DPP_DIAG_CAUSE_NONE && r->diag.cause < DPP_DIAG_CAUSE_MAX)
+		c->diag_cause[r->diag.cause]++;
+}
+
+void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, const struct dpp_flow_params *p,
+			 struct dpp_flow_record *r)
 {
 	const int client = client_side(f);
 	const int server = client ^ 1;
@@ -517,4 +899,5 @@ void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_r
 	r->synack_to_ack_ns = f->synack_to_ack_ns;
 	fill_dir(&f->dir[client], &f->ev[client], scaled, &r->c2s);
 	fill_dir(&f->dir[server], &f->ev[server], scaled, &r->s2c);
+	fill_diagnosis(f, client, r->outcome, p, &r->diag);
 }
