@@ -250,11 +250,12 @@ sc_abort() {
         --steps "recv:line send:1500 sleep:0.05 linger0 close"
     srv_s ab_cli --addr $S4 --port 8081 --count 1 --steps "recv:line send:1500 recv:eof close" \
         --expect recv:ECONNRESET
-    srv ab_lst noaccept --addr $S4 --port 8082 --backlog 4 --hold 0.8
     # "at once": no payload either way; the short wait only lets the client's
     # connect() return before the RST (else it could report ECONNRESET itself)
     srv_s ab_now --addr $S4 --port 8083 --count 1 --steps "sleep:0.2 linger0 close"
     cap_start "$WORK/cap.pcap"
+    # the listener closes 1 s after it listens: its client must be connected by then
+    srv ab_lst noaccept --addr $S4 --port 8082 --backlog 4 --hold 1.0
     cli_bg ab_lst --addr $S4 --port 8082 --steps "line:20 recv:eof close" --expect recv:ECONNRESET
     cli_s ab_srv --addr $S4 --port 8080 --steps "line:20 recv:eof close" \
         --expect recv:ECONNRESET || die "ab_srv"
