@@ -169,9 +169,10 @@ class Checker:
             if d is None:
                 continue
             cls = expected[id(c)][0]
-            if cls != "reset":
-                self.eq(d.get("idle_before_rst_us"), None,
-                        f"{name(c)}: idle_before_rst_us (not a reset: {cls})")
+            if cls != "reset" or c.get("midstream"):
+                # CONTRACT: "for a flow whose handshake completed ...; else null"
+                self.eq(d.get("idle_before_rst_us"), None, f"{name(c)}: idle_before_rst_us "
+                        f"({'handshake not seen' if c.get('midstream') else 'not a reset: ' + cls})")
             else:
                 self.ok(d.get("idle_before_rst_us") is not None,
                         f"{name(c)}: idle_before_rst_us is null on a reset")
@@ -696,6 +697,34 @@ def r_port_pressure(k):
     return out
 
 
+def r_midstream(k):
+    """The capture began after both connections' first exchange (the mark
+    each client wrote after it, before the capture started): no SYN seen.
+    mid_fin closes normally: unknown / null. mid_rst is aborted by its client
+    (SO_LINGER 0): an RST in a midstream flow is reset, and "In a midstream
+    flow the reset causes other than accept_queue_overflow apply": abort."""
+    out = {}
+    started = k.truth["notes"]["capture_started"]
+    for c in k.conns:
+        c["midstream"] = True
+        mark = ev(c, "mark")
+        k.ok(mark is not None and end(mark) < started,
+             f"{name(c)}: the first exchange was not over when the capture started")
+        if c["label"] == "mid_fin":
+            d = k.expect(c, "unknown", None, "handshake before the capture, normal close")
+            out[id(c)] = ("unknown", None)
+        else:
+            d = k.expect(c, "reset", "abort", "handshake before the capture, client SO_LINGER 0")
+            out[id(c)] = ("reset", "abort")
+            if d:
+                k.eq(c["flow"].get("rst_by"), "client", f"{name(c)}: rst_by")
+        if d:
+            k.eq(c["flow"].get("outcome"), "midstream", f"{name(c)}: outcome")
+            k.eq(d.get("syn_retrans"), 0, f"{name(c)}: syn_retrans (no SYN seen)")
+            k.eq(d.get("synack_retrans"), 0, f"{name(c)}: synack_retrans (no SYN-ACK seen)")
+    return out
+
+
 def r_services(k):
     out = {}
     for c in k.conns:
@@ -718,7 +747,7 @@ RULES = {
     "aq_abort": r_aq_abort, "aq_drop": r_aq_drop, "syn_retrans": r_syn_retrans,
     "idle_reset": r_idle_reset, "data_after_close": r_data_after_close, "abort": r_abort,
     "zero_window": r_zero_window, "rto_stall": r_rto_stall, "port_reuse": r_port_reuse,
-    "port_pressure": r_port_pressure, "services": r_services,
+    "port_pressure": r_port_pressure, "midstream": r_midstream, "services": r_services,
 }
 
 

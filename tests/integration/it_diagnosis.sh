@@ -17,9 +17,12 @@ if [[ -z "${DPP_DIAG_DIR:-}" ]]; then
 		fail "diag_scenarios.sh failed: $(tail -20 "$TMP/make.log")"
 fi
 
+shopt -s nullglob
+truths=("$scen"/*.truth.json)
+((${#truths[@]} > 0)) || fail "no truth files in $scen"
 bad=0
 runs=0
-for truth in "$scen"/*.truth.json; do
+for truth in "${truths[@]}"; do
 	name=$(basename "$truth" .truth.json)
 	while read -r run args; do
 		out="$TMP/$name.$run"

@@ -54,6 +54,9 @@
 #                     recycle), then 10 where the client closes first: 8 fill
 #                     its TIME_WAIT, the last 2 fail with EADDRNOTAVAIL
 #                                                                      max_ports_per_client 8
+#   midstream         the capture starts after two connections' handshakes and
+#                     first exchange; one then closes normally, the other is
+#                     aborted by the client          unknown, reset / abort (midstream)
 #   services          at once: 6 ok to .2:8080, 3 refused on .2:8081, 2 aborted
 #                     by .3:8080, 3 ok to [fd00:dd::2]:8080, 2 timed out on
 #                     [fd00:dd::2]:8082                                services
@@ -62,7 +65,7 @@ set -u
 trap cleanup_all EXIT
 trap 'exit 130' INT TERM
 
-ALL="refused no_answer synack_lost aq_abort aq_drop syn_retrans idle_reset data_after_close abort zero_window rto_stall port_reuse port_pressure services"
+ALL="refused no_answer synack_lost aq_abort aq_drop syn_retrans idle_reset data_after_close abort zero_window rto_stall port_reuse port_pressure midstream services"
 OUT=${1:?usage: diag_scenarios.sh OUTDIR [scenario...]}
 shift
 mkdir -p "$OUT" || die "cannot create $OUT"
@@ -324,6 +327,26 @@ sc_port_pressure() {
     cap_stop
     NOTES+=("client_time_wait=$(tw_count "$NSC")" "server_time_wait=$(tw_count "$NSS")"
         "port_range=[40000,40007]")
+}
+
+sc_midstream() {
+    srv_s mid_srv --addr $S4 --port 8080 --count 2 --threads \
+        --steps "recv:line send:300 recv:line send:300 recv:eof close" \
+        --expect-count ok=1 --expect-count recv:ECONNRESET=1
+    rm -f "$WORK/mid.0" "$WORK/mid.1"
+    cli_bg mid_fin --addr $S4 --port 8080 \
+        --steps "line:20 recv:300 mark:$WORK/mid.0 sleep:1.5 line:20 recv:300 close"
+    cli_bg mid_rst --addr $S4 --port 8080 \
+        --steps "line:20 recv:300 mark:$WORK/mid.1 sleep:1.5 line:20 recv:300 linger0 close"
+    wait_file "$WORK/mid.0" 5
+    wait_file "$WORK/mid.1" 5
+    # both handshakes and first exchanges are over: the capture sees neither
+    cap_start "$WORK/cap.pcap"
+    NOTES+=("capture_started=$(now)")
+    cli_wait mid_fin
+    cli_wait mid_rst
+    srv_wait mid_srv
+    cap_stop
 }
 
 sc_services() {
