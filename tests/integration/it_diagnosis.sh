@@ -39,6 +39,6 @@ for truth in "${truths[@]}"; do
 		$DIAG check "$truth" "$run" "$out.flows.jsonl" "$out.stats.jsonl" || bad=$((bad + 1))
 	done < <($DIAG runs "$truth")
 done
-[[ -n "${DPP_DIAG_SCENARIOS:-}${DPP_DIAG_DIR:-}" ]] || ((runs >= 15)) || fail "only $runs runs were made"
+[[ -n "${DPP_DIAG_SCENARIOS:-}${DPP_DIAG_DIR:-}" ]] || ((runs >= 16)) || fail "only $runs runs were made"
 ((bad == 0)) || fail "$bad of $runs diagnosis runs failed"
 echo "ok: $runs diagnosis runs agree with the applications and the kernels"
