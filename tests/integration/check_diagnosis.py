@@ -7,8 +7,9 @@
         assert every flow's diagnosis (class, cause, evidence) and the final
         snapshot's services against the truth; exit 1 on any failure
     check_diagnosis.py mutants TRUTH.json RUN FLOWS.jsonl STATS.jsonl
-        the test of the test: change one diagnosis field of one flow at a
-        time and print the changes no assertion notices
+        the test of the test: change one diagnosis field of one flow, or one
+        count of one service, at a time and print the changes no assertion
+        notices
 
 The truth (tests/scenarios/diag_scenarios.sh) is what the applications saw and
 what the kernels counted; nothing in it comes from dpprobe, and nothing here
@@ -808,6 +809,24 @@ def mutants(flows):
             yield f"{tag} {key}={val!r} (was {d.get(key.split('.')[0])!r})", m
 
 
+def stats_mutants(stats):
+    """(description, mutated copy of the stats): one service count changed."""
+    import copy
+    if not stats or "services" not in stats[-1]:
+        return
+    for i, sv in enumerate(stats[-1]["services"]):
+        tag = "service %s:%d" % (sv["server"]["ip"], sv["server"]["port"])
+        keys = [(k,) for k in ("flows", "clients", "port_reuse", "max_ports_per_client")]
+        keys += [("class", k) for k in sv["class"]] + [("cause", k) for k in sv["cause"]]
+        for path in keys:
+            m = copy.deepcopy(stats)
+            o = m[-1]["services"][i]
+            for p in path[:-1]:
+                o = o[p]
+            o[path[-1]] += 1
+            yield f"{tag} {'.'.join(path)} +1", m
+
+
 def main():
     if len(sys.argv) == 6 and sys.argv[1] == "mutants":
         # the test of the test: change one diagnosis field at a time in a run
@@ -820,6 +839,11 @@ def main():
         for what, m in mutants(flows):
             n += 1
             if len(run_checks(truth, sys.argv[3], m, stats, quiet=True).fails) <= base:
+                survived += 1
+                print(f"survived: {truth['scenario']}/{sys.argv[3]}: {what}")
+        for what, m in stats_mutants(stats):
+            n += 1
+            if len(run_checks(truth, sys.argv[3], flows, m, quiet=True).fails) <= base:
                 survived += 1
                 print(f"survived: {truth['scenario']}/{sys.argv[3]}: {what}")
         print(f"{truth['scenario']}/{sys.argv[3]}: {n - survived} of {n} mutants caught "
