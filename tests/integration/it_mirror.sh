@@ -43,7 +43,7 @@ start_probe() {
 	# shellcheck disable=SC2046
 	ip netns exec "$MIR_NSP" "$DPPROBE" --no-pci $(dpp_eal_mem_args) "$@" \
 		--file-prefix "$PREFIX" --log-level=lib.eal:warning --vdev "$(vdev "$pmd")" -- \
-		--rxd 4096 --flows "$out.flows.jsonl" --stats "$out.stats.jsonl" \
+		--rxd "${RXD:-4096}" --flows "$out.flows.jsonl" --stats "$out.stats.jsonl" \
 		--stats-interval 0.5 2>"$out.err" &
 	PROBE_PID=$!
 	for ((i = 0; i < 100; i++)); do
