@@ -93,15 +93,15 @@ mirror_up() {
 	esac
 }
 
+# mirror_down: safe under set -e, in a trap, and when nothing was made.
 mirror_down() {
 	local p
-	for p in "${MIR_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${MIR_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for p in "${MIR_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${MIR_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	MIR_PIDS=()
-	ip netns del "$MIR_NSC" 2>/dev/null
-	ip netns del "$MIR_NSS" 2>/dev/null
-	ip netns del "$MIR_NSP" 2>/dev/null
-	true
+	ip netns del "$MIR_NSC" 2>/dev/null || true
+	ip netns del "$MIR_NSS" 2>/dev/null || true
+	ip netns del "$MIR_NSP" 2>/dev/null || true
 }
 
 # mirror_counter DIR FIELD IFACE NS: a kernel counter of an interface

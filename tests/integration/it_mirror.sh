@@ -7,7 +7,7 @@
 #     the kernel delivered reached the probe, and the probe's flow records equal
 #     those of the same probe run on the capture through net_pcap.
 #  2. For each PMD, an overload: the worker shares CPU 0 with the main lcore and
-#     the sender (--lcores 0@0,1@0) and is stopped for 0.3 s during a bulk
+#     the sender (--lcores 0@0,1@0) and is stopped for 0.5 s during a bulk
 #     upload (af_packet with a 2048-frame ring). The frames the kernel offered minus those the probe received must
 #     be in a drop counter (af_xdp: imissed). af_packet's kernel drops are read
 #     by no DPDK 22.11 counter: the test prints the loss as a known gap.
@@ -17,8 +17,10 @@
 
 MIRROR_CHECK="/usr/bin/python3 $SRC/tests/integration/mirror_check.py"
 TD_PID=
+PULSE_PID=
 mir_cleanup() {
-	if [[ -n "$TD_PID" ]]; then kill "$TD_PID" 2>/dev/null || true; fi
+	local p
+	for p in $TD_PID $PULSE_PID; do kill "$p" 2>/dev/null || true; done
 	mirror_down
 	it_cleanup
 }
@@ -110,17 +112,25 @@ accuracy() {
 }
 
 overload() {
-	local pmd=$1 out="$TMP/$1.over" offered0 offered1 bulk_pid
+	local pmd=$1 out="$TMP/$1.over" offered0 offered1
 	mirror_up nft || fail "mirror setup"
 	FRAMECNT=2048 start_probe "$pmd" "$out" --lcores 0@0,1@0
 	offered0=$(mirror_offered)
-	mirror_bulk 60000000 0 &
-	bulk_pid=$!
-	sleep 0.5
-	kill -STOP "$PROBE_PID"
-	sleep 0.3
-	kill -CONT "$PROBE_PID"
-	wait "$bulk_pid" || fail "$pmd: bulk upload failed"
+	# Once the upload runs (5000 frames mirrored, waited for at most 10 s),
+	# the probe stops for 0.5 s: far more frames than any ring here holds.
+	(
+		for ((i = 0; i < 200; i++)); do
+			(($(mirror_offered) - offered0 >= 5000)) && break
+			sleep 0.05
+		done
+		kill -STOP "$PROBE_PID"
+		sleep 0.5
+		kill -CONT "$PROBE_PID"
+	) &
+	PULSE_PID=$!
+	mirror_bulk 60000000 0 || fail "$pmd: bulk upload failed"
+	wait "$PULSE_PID"
+	PULSE_PID=
 	sleep 0.5
 	offered1=$(mirror_offered)
 	stop_probe "$pmd" "$out"
