@@ -503,6 +503,67 @@ static void window_scale_shift_above_14_is_clamped(void **state)
 	harness_free(h);
 }
 
+/*
+ * Only one side's handshake segment captured: Wireshark scales the side
+ * whose shift it saw, as soon as it saw it, and leaves the other raw.
+ */
+static void window_scaled_by_the_one_shift_seen(void **state)
+{
+	struct harness *h = harness_default();
+	struct conn synack_only = conn_new(h, 40001, 1000, 5000);
+	struct conn syn_only = conn_new(h, 40002, 1000, 5000);
+	struct dpp_pkt_view v;
+
+	(void)state;
+	/* Capture starts at the SYN-ACK (shift 9): the server's windows scale, the client's don't. */
+	v = seg(&synack_only, false, F_SA, 0, 1, 65160, 0);
+	v.has_wscale = true;
+	v.wscale = 9;
+	send_view(&synack_only, &v);
+	C(&synack_only, 1 * MS, F_A, 1, 1, 40000, 0);
+	S(&synack_only, 1 * MS, F_A, 1, 1, 300, 0);
+	/* Only the client's SYN (shift 7) and then data: the client's scale. */
+	v = seg(&syn_only, true, F_S, 0, 0, 64240, 0);
+	v.has_wscale = true;
+	v.wscale = 7;
+	send_view(&syn_only, &v);
+	C(&syn_only, 1 * MS, F_A, 1, 1, 1000, 0);
+	S(&syn_only, 1 * MS, F_A, 1, 1, 40000, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	for (unsigned i = 0; i < h->nrec; i++) {
+		const struct dpp_flow_record *r = &h->rec[i];
+
+		if (r->server_port == 80 && r->s2c.packets == 2 && r->c2s.packets == 1) {
+			/* No SYN: client is the higher port (40001), server 80 sent the SYN-ACK. */
+			assert_int_equal(r->s2c.win_max, 300 << 9);
+			assert_int_equal(r->c2s.win_max, 40000);
+		} else {
+			assert_int_equal(r->client_port, 40002);
+			assert_int_equal(r->c2s.win_max, 1000 << 7);
+			assert_int_equal(r->s2c.win_max, 40000);
+		}
+	}
+	harness_free(h);
+}
+
+/* A SYN-ACK with the option answering a SYN without it: nobody scales. */
+static void window_not_scaled_when_syn_lacked_the_option(void **state)
+{
+	struct harness *h = harness_default();
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+	const struct dpp_flow_record *r;
+
+	(void)state;
+	handshake_opts(&c, 10 * MS, -1, 7);
+	S(&c, 1 * MS, F_A, 1, 1, 1000, 0);
+	C(&c, 1 * MS, F_A, 1, 1, 1000, 0);
+	r = only_record(h);
+	assert_int_equal(r->s2c.win_max, 65160); /* the SYN-ACK's, raw and larger than 1000 */
+	assert_int_equal(r->c2s.win_max, 64240);
+	harness_free(h);
+}
+
 /* ------------------------------------------------------------------ */
 /* Outcomes, handshake                                                 */
 /* ------------------------------------------------------------------ */
@@ -583,7 +644,7 @@ static void outcome_refused_when_syn_answered_by_rst(void **state)
 	assert_int_equal(r->rst_by, DPP_SIDE_SERVER);
 	assert_int_equal(r->syn, 1);
 	assert_int_equal(r->synack, 0);
-	assert_int_equal(r->syn_to_synack_ns, -1);
+	assert_int_equal(r->syn_to_synack_ns, DPP_FLOW_NO_TIME);
 	assert_int_equal(dpp_flow_table_counters(h->t)->refused, 1);
 	harness_free(h);
 }
@@ -603,7 +664,7 @@ static void outcome_midstream_picks_client_by_port(void **state)
 	assert_int_equal(r->server_port, 80);
 	assert_int_equal(r->s2c.payload_bytes, 100);
 	assert_int_equal(r->c2s.packets, 1);
-	assert_int_equal(r->synack_to_ack_ns, -1);
+	assert_int_equal(r->synack_to_ack_ns, DPP_FLOW_NO_TIME);
 	harness_free(h);
 }
 
@@ -808,6 +869,42 @@ static void syn_after_time_wait_reports_no_gap(void **state)
 	flush(h);
 	assert_int_equal(h->nrec, 2);
 	assert_int_equal(h->rec[1].port_reuse_gap_us, UINT32_MAX);
+	harness_free(h);
+}
+
+/*
+ * Ports (p, q) and (p - 1, q + 1) between the same addresses once hashed
+ * alike, and the memory of ended 4-tuples keys by hash alone: the first use
+ * of 40001 -> 8081 looked like a reuse of 40002 -> 8080 (found by the real
+ * kernel scenarios of it_diagnosis, port_pressure).
+ */
+static void new_tuple_next_to_an_ended_one_is_not_a_reuse(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn a = conn_new(h, 40002, 1000, 5000);
+	struct conn b = conn_new(h, 40001, 1000, 5000);
+
+	(void)state;
+	a.sport = 8080;
+	b.sport = 8081;
+	complete(&a);
+	b.now = a.now + 3 * SEC;
+	handshake(&b, 10 * MS);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	assert_int_equal(h->rec[1].client_port, 40001);
+	assert_int_equal(h->rec[1].port_reuse_gap_us, UINT32_MAX);
+	/* And many neighbours: none may look reused. */
+	for (uint16_t p = 0; p < 2000; p++) {
+		struct conn c = conn_new(h, (uint16_t)(20000 + p), 1000, 5000);
+
+		c.sport = (uint16_t)(9000 - p);
+		c.now = b.now + 10 * SEC + p * 10 * MS;
+		handshake(&c, 1 * MS);
+	}
+	flush(h);
+	for (unsigned i = 2; i < h->nrec; i++)
+		assert_int_equal(h->rec[i].port_reuse_gap_us, UINT32_MAX);
 	harness_free(h);
 }
 
@@ -1177,6 +1274,8 @@ int main(void)
 		cmocka_unit_test(spurious_retransmission_counts_as_retrans),
 		cmocka_unit_test(window_scaled_only_when_both_sides_offer_it),
 		cmocka_unit_test(window_scale_shift_above_14_is_clamped),
+		cmocka_unit_test(window_scaled_by_the_one_shift_seen),
+		cmocka_unit_test(window_not_scaled_when_syn_lacked_the_option),
 		cmocka_unit_test(outcome_completed_after_fin_both_ways),
 		cmocka_unit_test(outcome_established_when_open_at_exit),
 		cmocka_unit_test(outcome_reset_names_the_server),
@@ -1191,6 +1290,7 @@ int main(void)
 		cmocka_unit_test(idle_ended_flow_is_not_closed_so_its_segments_make_a_flow),
 		cmocka_unit_test(syn_reusing_a_recent_tuple_reports_the_gap),
 		cmocka_unit_test(syn_after_time_wait_reports_no_gap),
+		cmocka_unit_test(new_tuple_next_to_an_ended_one_is_not_a_reuse),
 		cmocka_unit_test(full_time_wait_memory_forgets_the_oldest_and_counts_it),
 		cmocka_unit_test(record_keeps_the_queue_of_its_first_packet),
 		cmocka_unit_test(idle_and_syn_timeouts_across_capture_gap),
