@@ -104,6 +104,19 @@ mirror_down() {
 	ip netns del "$MIR_NSP" 2>/dev/null || true
 }
 
+# mirror_into_tap: net_tap's port is a kernel tap device the PMD creates in the
+# probe's namespace ($MIR_TAP); what the kernel sends out of it, the PMD receives.
+# So the frames arriving on $MIR_M1 are redirected into it (tc mirred), after
+# the probe has started.
+MIR_TAP=${MIR_TAG}t0
+mirror_into_tap() {
+	ip netns exec "$MIR_NSP" ethtool -K "$MIR_TAP" tso off gso off gro off >/dev/null 2>&1 || true
+	ip netns exec "$MIR_NSP" tc qdisc add dev "$MIR_M1" clsact &&
+		ip netns exec "$MIR_NSP" tc filter add dev "$MIR_M1" ingress u32 match u32 0 0 \
+			action mirred egress redirect dev "$MIR_TAP" ||
+		mir_die "tc redirect from $MIR_M1 into $MIR_TAP"
+}
+
 # mirror_counter DIR FIELD IFACE NS: a kernel counter of an interface
 # (ip -s -j link: rx packets, tx dropped, ...).
 mirror_counter() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Mirror-port monitoring on net_af_packet and net_af_xdp (scripts/lib/mirror.sh):
+# Mirror-port monitoring on net_af_packet, net_af_xdp and net_tap (scripts/lib/mirror.sh):
 # real kernel TCP of every kind between two namespaces, both directions of the
 # server's veth mirrored (nftables netdev dup) into a veth whose far end the
-# probe owns in a third namespace.
+# probe owns in a third namespace (net_tap: a tap device there, into which tc
+# redirects what arrives on that veth end).
 #  1. For each PMD: tcpdump captures the mirror at the same time; every frame
 #     the kernel delivered reached the probe, and the probe's flow records equal
 #     those of the same probe run on the capture through net_pcap.
@@ -11,8 +12,9 @@
 #     of a bulk upload (af_packet with a 2048-frame ring). The frames the
 #     kernel offered minus those the probe received must be in a drop counter
 #     (af_xdp: imissed), and some must have been lost. af_packet's kernel drops
-#     are read by no DPDK 22.11 counter: the test prints the loss as a known
-#     gap (and requires a capture_loss counter once the snapshot has one).
+#     are read by no DPDK 22.11 counter, nor are net_tap's (the kernel drops
+#     them on the tap's queue): the test prints those losses as known gaps
+#     (and requires a capture_loss counter once the snapshot has one).
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=../../scripts/lib/mirror.sh
 . "$SRC/scripts/lib/mirror.sh"
@@ -36,6 +38,7 @@ vdev() {
 	case $1 in
 	af_packet) echo "net_af_packet0,iface=$MIR_M1,framecnt=${FRAMECNT:-16384}" ;;
 	af_xdp) echo "net_af_xdp0,iface=$MIR_M1" ;;
+	tap) echo "net_tap0,iface=$MIR_TAP" ;;
 	esac
 }
 
@@ -51,7 +54,10 @@ start_probe() {
 		--stats-interval 0.5 2>"$out.err" &
 	PROBE_PID=$!
 	for ((i = 0; i < 100; i++)); do
-		[[ -s "$out.stats.jsonl" ]] && return 0
+		if [[ -s "$out.stats.jsonl" ]]; then
+			[[ $pmd != tap ]] || mirror_into_tap || fail "tap redirect"
+			return 0
+		fi
 		kill -0 "$PROBE_PID" 2>/dev/null || fail "$pmd probe died: $(cat "$out.err")"
 		sleep 0.1
 	done
@@ -142,6 +148,9 @@ overload() {
 	kill -CONT "$PROBE_PID"
 	sleep 0.5
 	offered1=$(mirror_offered)
+	# The PMD deletes its tap device when it stops: read the kernel's view first.
+	[[ $pmd != tap ]] || echo "tap overload: kernel counters of $MIR_TAP: TX $(mirror_counter tx packets \
+		"$MIR_TAP" "$MIR_NSP") frames to the PMD, TX dropped $(mirror_counter tx dropped "$MIR_TAP" "$MIR_NSP")"
 	stop_probe "$pmd" "$out"
 	echo "$pmd overload: the mirror veth itself dropped $(mirror_lost_on_link) frames (kernel, before the probe's interface)"
 	$MIRROR_CHECK loss "$out.stats.jsonl" $((offered1 - offered0)) "$pmd"
@@ -149,8 +158,8 @@ overload() {
 	mirror_down
 }
 
-for pmd in af_packet af_xdp; do
+for pmd in af_packet af_xdp tap; do
 	accuracy "$pmd"
 	overload "$pmd"
 done
-echo "ok: mirror port on af_packet and af_xdp"
+echo "ok: mirror port on af_packet, af_xdp and tap"
