@@ -36,7 +36,7 @@ trap mir_cleanup EXIT
 # FRAMECNT: af_packet's ring (the overload makes it small).
 vdev() {
 	case $1 in
-	af_packet) echo "net_af_packet0,iface=$MIR_M1,framecnt=${FRAMECNT:-16384}" ;;
+	af_packet) echo "net_af_packet0,iface=$MIR_M1,framecnt=${FRAMECNT:-16384}${QPAIRS:+,qpairs=$QPAIRS}" ;;
 	af_xdp) echo "net_af_xdp0,iface=$MIR_M1" ;;
 	tap) echo "net_tap0,iface=$MIR_TAP" ;;
 	esac
@@ -77,15 +77,20 @@ xdp_mode() { # how the kernel attached the XDP program: xdp (native) or xdpgener
 	ip -n "$MIR_NSP" -d link show "$MIR_M1" | grep -o -m1 -E '\bxdp(generic|drv|offload)?\b'
 }
 
+# accuracy PMD [WORKERS]: WORKERS > 1 only for af_packet (qpairs=WORKERS: the
+# kernel's fanout must keep both directions of a flow on one queue).
 accuracy() {
-	local pmd=$1 out="$TMP/$1" i offered0 offered1 td ipackets
+	local pmd=$1 workers=${2:-1} out="$TMP/$1-$2" i offered0 offered1 td ipackets
 	mirror_up nft || fail "mirror setup"
 	# tcpdump on the mirror's sending end, in the server namespace: with af_xdp the
 	# probe's own end hands every frame to XDP before any packet socket sees it.
 	ip netns exec "$MIR_NSS" tcpdump -i "$MIR_M0" -U --immediate-mode -B 131072 -s 0 -n \
 		--time-stamp-precision=micro -w "$out.pcap" 2>"$out.td.err" &
 	TD_PID=$!
-	start_probe "$pmd" "$out" $(dpp_eal_lcore_args 1)
+	QPAIRS=$((workers > 1 ? workers : 0))
+	[[ $QPAIRS != 0 ]] || QPAIRS=
+	start_probe "$pmd" "$out" $(dpp_eal_lcore_args "$workers")
+	QPAIRS=
 	for ((i = 0; i < 100; i++)); do
 		grep -qs "listening on" "$out.td.err" && break
 		sleep 0.05
@@ -105,7 +110,13 @@ accuracy() {
 	(($(mirror_lost_on_link) == 0)) || fail "the mirror veth dropped $(mirror_lost_on_link) frames"
 	td=$($CHECK pcap-count "$out.pcap")
 	ipackets=$($CHECK get "$out.stats.jsonl" ports.0.ipackets)
-	echo "$pmd: kernel offered $((offered1 - offered0)), tcpdump captured $td, probe received $ipackets"
+	echo "$pmd ($workers worker(s)): kernel offered $((offered1 - offered0)), tcpdump captured $td, probe received $ipackets"
+	if ((workers > 1)); then
+		for ((i = 0; i < workers; i++)); do
+			(($($CHECK get "$out.stats.jsonl" "ports.0.queues.$i.packets") > 0)) ||
+				fail "$pmd qpairs=$workers: queue $i received nothing, the fanout is not tested"
+		done
+	fi
 	((td == offered1 - offered0)) || fail "$pmd: tcpdump captured $td of $((offered1 - offered0)) frames"
 	((ipackets == td)) || fail "$pmd: the probe received $ipackets of $td frames"
 	$CHECK conservation "$out.stats.jsonl" "$out.flows.jsonl"
@@ -158,6 +169,7 @@ overload() {
 	mirror_down
 }
 
+accuracy af_packet 2
 for pmd in af_packet af_xdp tap; do
 	accuracy "$pmd"
 	overload "$pmd"
