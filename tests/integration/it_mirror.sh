@@ -80,7 +80,7 @@ xdp_mode() { # how the kernel attached the XDP program: xdp (native) or xdpgener
 # accuracy PMD [WORKERS]: WORKERS > 1 only for af_packet (qpairs=WORKERS: the
 # kernel's fanout must keep both directions of a flow on one queue).
 accuracy() {
-	local pmd=$1 workers=${2:-1} out="$TMP/$1-$2" i offered0 offered1 td ipackets
+	local pmd=$1 workers=${2:-1} out="$TMP/$1-${2:-1}" i offered0 offered1 td ipackets
 	mirror_up nft || fail "mirror setup"
 	# tcpdump on the mirror's sending end, in the server namespace: with af_xdp the
 	# probe's own end hands every frame to XDP before any packet socket sees it.
