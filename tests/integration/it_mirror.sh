@@ -126,7 +126,8 @@ accuracy() {
 		--flows "$out.ref.jsonl" --stats "$out.ref.stats.jsonl" 2>"$out.ref.err" ||
 		fail "probe on the capture: $(cat "$out.ref.err")"
 	$MIRROR_CHECK flows "$out.flows.jsonl" "$out.ref.jsonl" \
-		--expect completed=11,refused=3,syn_timeout=2,reset=2
+		--expect completed=11,refused=3,syn_timeout=2,reset=2 \
+		--expect-class ok=10,refused=3,timed_out=2,reset=2,stalled=1
 	mirror_down
 }
 

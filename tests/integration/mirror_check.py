@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks for it_mirror.sh (stdlib only).
 
-    mirror_check.py flows LIVE.jsonl REF.jsonl [--expect outcome=N,...]
+    mirror_check.py flows LIVE.jsonl REF.jsonl [--expect outcome=N,...] [--expect-class class=N,...]
         The probe's records from the live mirror port (LIVE) equal those of the
         same probe on tcpdump's capture of that mirror through net_pcap (REF):
         the same flows (by 4-tuple, in first_ts order), and in each the fields
@@ -102,7 +102,17 @@ def cmd_flows(a):
         want = {k: int(v) for k, v in (kv.split("=") for kv in a.expect.split(","))}
         if dict(outcomes) != want:
             fail(f"outcomes {dict(outcomes)}, expected {want}")
-    diag = "with diagnosis" if live and "diagnosis" in live[0] else "no diagnosis on this build"
+    diag = "no diagnosis on this build"
+    if live and "diagnosis" in live[0]:
+        classes = collections.Counter((r["diagnosis"]["class"], r["diagnosis"]["cause"])
+                                      for r in live)
+        diag = "diagnosis " + ", ".join(f"{c}/{k} {n}" for (c, k), n in sorted(
+            classes.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))))
+        if a.expect_class:
+            want = {k: int(v) for k, v in (kv.split("=") for kv in a.expect_class.split(","))}
+            got = collections.Counter(r["diagnosis"]["class"] for r in live)
+            if dict(got) != want:
+                fail(f"diagnosis classes {dict(got)}, expected {want}")
     print(f"same {len(live)} flows live and from the capture ({diag}): "
           + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
 
@@ -175,6 +185,7 @@ def main():
     f.add_argument("live")
     f.add_argument("ref")
     f.add_argument("--expect")
+    f.add_argument("--expect-class", help="diagnosis class counts, checked when records have them")
     lo = sub.add_parser("loss")
     lo.add_argument("stats")
     lo.add_argument("offered", type=int)
