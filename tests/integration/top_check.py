@@ -73,6 +73,13 @@ def main():
         want_cell(label, (cur["tcp"][key] - prev["tcp"][key]) / dt, cur["tcp"][key])
     for r in cur["rings"]:
         want(f"ring {r['name']}: {r['count']}/{r['size']} high-water {r['max']}", "ring fill")
+    fail_classes = ["refused", "timed_out", "reset", "stalled"]
+    for sv in cur.get("services") or []:
+        cls = sv.get("class", {})
+        if sum(cls.get(c, 0) for c in fail_classes):
+            ip = f"[{sv['server']['ip']}]" if ":" in sv["server"]["ip"] else sv["server"]["ip"]
+            want(f"{ip}:{sv['server']['port']} flows {sv['flows']} "
+                 + " ".join(f"{c} {cls[c]}" for c in fail_classes if cls.get(c)), "failing service")
     if errors:
         print("top_check: FAIL:\n  " + "\n  ".join(errors) + "\n--- screen:\n" + pane,
               file=sys.stderr)
