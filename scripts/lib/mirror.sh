@@ -15,7 +15,7 @@
 # deletes the namespaces, which takes the veths, tc filters and nft tables with them.
 
 MIR_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-MIR_PEER="/usr/bin/python3 $MIR_LIB_DIR/../../tests/scenarios/tcp_peer.py"
+MIR_PEER=$(cd "$MIR_LIB_DIR/../../tests/scenarios" && pwd)/tcp_peer.py
 MIR_TAG=${MIR_TAG:-dppm$$}
 MIR_NSC=${MIR_TAG}c
 MIR_NSS=${MIR_TAG}s
@@ -135,7 +135,7 @@ mirror_server() {
 	local name=$1 rf i
 	shift
 	rf=$(mktemp -u "/tmp/$MIR_TAG.$name.XXXXXX")
-	ip netns exec "$MIR_NSS" $MIR_PEER server "$@" --addr "$MIR_S4" --ready-file "$rf" &
+	ip netns exec "$MIR_NSS" /usr/bin/python3 "$MIR_PEER" server "$@" --addr "$MIR_S4" --ready-file "$rf" &
 	MIR_PIDS+=($!)
 	for ((i = 0; i < 100; i++)); do
 		[[ -e "$rf" ]] && { rm -f "$rf"; return 0; }
@@ -144,7 +144,7 @@ mirror_server() {
 	mir_die "server $name did not become ready"
 }
 
-mirror_client() { ip netns exec "$MIR_NSC" $MIR_PEER client "$@" --addr "$MIR_S4"; }
+mirror_client() { ip netns exec "$MIR_NSC" /usr/bin/python3 "$MIR_PEER" client "$@" --addr "$MIR_S4"; }
 
 # mirror_wait_servers: every server started so far has exited successfully.
 mirror_wait_servers() {
@@ -162,7 +162,6 @@ mirror_wait_servers() {
 #   1 upload into a server that stops reading for 2 s with a
 #     4 KiB receive buffer (:8084): zero windows, a stall       completed 1
 # Returns non-zero if any peer did not see what it expected.
-MIR_TRAFFIC_FLOWS=18
 mirror_traffic() {
 	local rc=0 tpid
 	mirror_server rr rr --port 8080 --count 10 --resp-bytes 4000 --timeout 15 &&
@@ -188,7 +187,7 @@ mirror_bulk() {
 	local bytes=$1 cpu=${2:-} pin=()
 	[[ -n "$cpu" ]] && pin=(taskset -c "$cpu")
 	mirror_server bulk sink --port 8090 --count 1 --timeout 60 || return 1
-	ip netns exec "$MIR_NSC" "${pin[@]}" $MIR_PEER client send --addr "$MIR_S4" --port 8090 \
+	ip netns exec "$MIR_NSC" "${pin[@]}" /usr/bin/python3 "$MIR_PEER" client send --addr "$MIR_S4" --port 8090 \
 		--bytes "$bytes" --timeout 60 || return 1
 	mirror_wait_servers
 }

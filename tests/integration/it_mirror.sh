@@ -89,6 +89,7 @@ accuracy() {
 	TD_PID=$!
 	QPAIRS=$((workers > 1 ? workers : 0))
 	[[ $QPAIRS != 0 ]] || QPAIRS=
+	# shellcheck disable=SC2046
 	start_probe "$pmd" "$out" $(dpp_eal_lcore_args "$workers")
 	QPAIRS=
 	for ((i = 0; i < 100; i++)); do
