@@ -146,7 +146,7 @@ mirror_server() {
 
 mirror_client() { ip netns exec "$MIR_NSC" /usr/bin/python3 "$MIR_PEER" client "$@" --addr "$MIR_S4"; }
 
-# mirror_wait_servers: every server started so far has exited successfully.
+# mirror_wait_servers: every peer started in the background so far has exited successfully.
 mirror_wait_servers() {
 	local p rc=0
 	for p in "${MIR_PIDS[@]}"; do wait "$p" || rc=1; done
@@ -163,20 +163,21 @@ mirror_wait_servers() {
 #     4 KiB receive buffer (:8084): zero windows, a stall       completed 1
 # Returns non-zero if any peer did not see what it expected.
 mirror_traffic() {
-	local rc=0 tpid
+	local rc=0
 	mirror_server rr rr --port 8080 --count 10 --resp-bytes 4000 --timeout 15 &&
 		mirror_server rstc rr --port 8082 --count 1 --resp-bytes 1500 --timeout 15 &&
 		mirror_server rsts abort --port 8083 --count 1 --resp-bytes 1500 --timeout 15 &&
 		mirror_server zw sink --port 8084 --count 1 --rcvbuf 4096 --pause 2 --timeout 15 ||
 		return 1
-	mirror_client timeout --port 8081 --count 2 --timeout 10 &
-	tpid=$!
+	# In the background, by its own PID (no subshell), so mirror_down can end it.
+	ip netns exec "$MIR_NSC" /usr/bin/python3 "$MIR_PEER" client timeout --addr "$MIR_S4" \
+		--port 8081 --count 2 --timeout 10 &
+	MIR_PIDS+=($!)
 	mirror_client rr --port 8080 --count 10 --resp-bytes 4000 --gap 0.01 --timeout 15 || rc=1
 	mirror_client refused --port 9 --count 3 --timeout 5 || rc=1
 	mirror_client abort --port 8082 --resp-bytes 1500 --timeout 5 || rc=1
 	mirror_client wait --port 8083 --timeout 5 || rc=1
 	mirror_client send --port 8084 --bytes 400000 --timeout 15 || rc=1
-	wait "$tpid" || rc=1
 	mirror_wait_servers || rc=1
 	return $rc
 }
