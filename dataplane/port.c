@@ -28,7 +28,7 @@
  * dropped for want of a fill buffer (XDP_STATISTICS rx_dropped). An RX ring
  * smaller than that overflows first, and the kernel counts those drops as
  * rx_ring_full, which the PMD never reads: loss nobody sees
- * (tests/integration/it_mirror.sh measured both sides of the boundary).
+ * (tests/integration/it_mirror.sh runs both sides of the boundary).
  */
 #define DPP_AF_XDP_FILL_BUFFERS 2048
 

@@ -14,7 +14,8 @@
 #     (af_xdp: imissed), and some must have been lost. af_packet's kernel drops
 #     are read by no DPDK 22.11 counter, nor are net_tap's (the kernel drops
 #     them on the tap's queue): the test prints those losses as known gaps
-#     (and requires a capture_loss counter once the snapshot has one).
+#     (and requires a capture_loss counter once the snapshot has one). So is
+#     af_xdp's with --rxd 1024, below its 2048 fill buffers (the probe warns).
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=../../scripts/lib/mirror.sh
 . "$SRC/scripts/lib/mirror.sh"
@@ -132,8 +133,9 @@ accuracy() {
 	mirror_down
 }
 
+# overload PMD [LABEL]: LABEL names the case for mirror_check (default PMD).
 overload() {
-	local pmd=$1 out="$TMP/$1.over" offered0 offered1
+	local pmd=$1 label=${2:-$1} out="$TMP/${2:-$1}.over" offered0 offered1
 	mirror_up nft || fail "mirror setup"
 	FRAMECNT=2048 start_probe "$pmd" "$out" --lcores 0@0,1@0
 	offered0=$(mirror_offered)
@@ -164,9 +166,12 @@ overload() {
 	# The PMD deletes its tap device when it stops: read the kernel's view first.
 	[[ $pmd != tap ]] || echo "tap overload: kernel counters of $MIR_TAP: TX $(mirror_counter tx packets \
 		"$MIR_TAP" "$MIR_NSP") frames to the PMD, TX dropped $(mirror_counter tx dropped "$MIR_TAP" "$MIR_NSP")"
+	# shellcheck disable=SC2046
+	[[ $pmd != af_xdp ]] || echo "af_xdp overload: kernel counters of $MIR_M1 (ethtool -S):" \
+		$(ip netns exec "$MIR_NSP" ethtool -S "$MIR_M1" | grep -E 'xdp_redirect|_drops' | tr -s ' ')
 	stop_probe "$pmd" "$out"
 	echo "$pmd overload: the mirror veth itself dropped $(mirror_lost_on_link) frames (kernel, before the probe's interface)"
-	$MIRROR_CHECK loss "$out.stats.jsonl" $((offered1 - offered0)) "$pmd"
+	$MIRROR_CHECK loss "$out.stats.jsonl" $((offered1 - offered0)) "$label"
 	$CHECK conservation "$out.stats.jsonl" "$out.flows.jsonl"
 	mirror_down
 }
@@ -176,4 +181,7 @@ for pmd in af_packet af_xdp tap; do
 	accuracy "$pmd"
 	overload "$pmd"
 done
+# af_xdp with a ring below its 2048 fill buffers: the loss the probe warns about.
+RXD=1024 overload af_xdp af_xdp-rxd1024
+grep -q "below 2048" "$TMP/af_xdp-rxd1024.over.err" || fail "no warning for af_xdp --rxd 1024"
 echo "ok: mirror port on af_packet, af_xdp and tap"

@@ -138,6 +138,9 @@ GAPS = {
     "af_packet": "in the kernel's packet ring (DPDK 22.11's af_packet does not read"
                  " PACKET_STATISTICS)",
     "tap": "in the kernel, on the tap device's queue (net_tap reads no kernel drop counter)",
+    "af_xdp-rxd1024": "in the kernel's XSK RX ring (rx_ring_full: a ring smaller than the"
+                      " PMD's 2048 fill buffers overflows first, and DPDK 22.11 reads only"
+                      " rx_dropped)",
 }
 
 
@@ -158,6 +161,9 @@ def cmd_loss(a):
     if lost == 0:
         fail("no frame was lost: the overload did not overload (the test proves nothing)")
     if a.pmd in GAPS:
+        if imissed == lost:
+            print(f"{a.pmd}: every lost frame is counted in imissed now (the known gap closed)")
+            return
         loss = find_keys(s, "capture_loss")
         if not loss:
             print(f"KNOWN GAP: {a.pmd} lost {lost} of {a.offered} frames {GAPS[a.pmd]} and no"
@@ -189,7 +195,7 @@ def main():
     lo = sub.add_parser("loss")
     lo.add_argument("stats")
     lo.add_argument("offered", type=int)
-    lo.add_argument("pmd", choices=["af_packet", "af_xdp", "tap"])
+    lo.add_argument("pmd", choices=["af_packet", "af_xdp", "tap"] + list(GAPS))
     a = ap.parse_args()
     cmd_flows(a) if a.cmd == "flows" else cmd_loss(a)
 
