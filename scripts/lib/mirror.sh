@@ -12,7 +12,8 @@
 # every namespace and the neighbours are static, so the only frames on the
 # mirror are the TCP connections the traffic functions make.
 # Every name starts with dppm and carries the caller's PID. mirror_down
-# deletes the namespaces, which takes the veths, tc filters and nft tables with them.
+# deletes the namespaces, which takes the veths, tc filters and nft tables with
+# them, and its directory of ready files ($MIR_TMP).
 
 MIR_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MIR_PEER=$(cd "$MIR_LIB_DIR/../../tests/scenarios" && pwd)/tcp_peer.py
@@ -27,6 +28,7 @@ MIR_M1=${MIR_TAG}m1
 MIR_C4=198.18.0.1
 MIR_S4=198.18.0.2
 MIR_PIDS=()
+MIR_TMP=
 
 mir_die() {
 	echo "mirror: $*" >&2
@@ -36,6 +38,7 @@ mir_die() {
 # mirror_up [nft|tc]: namespaces, veths, the mirror.
 mirror_up() {
 	local how=${1:-nft} ns ifn spec
+	MIR_TMP=$(mktemp -d "/tmp/$MIR_TAG.XXXXXX") || mir_die "mktemp" || return 1
 	ip netns add "$MIR_NSC" && ip netns add "$MIR_NSS" && ip netns add "$MIR_NSP" ||
 		mir_die "cannot create namespaces" || return 1
 	ip link add "$MIR_IFC" netns "$MIR_NSC" type veth peer name "$MIR_IFS" netns "$MIR_NSS" &&
@@ -102,6 +105,8 @@ mirror_down() {
 	ip netns del "$MIR_NSC" 2>/dev/null || true
 	ip netns del "$MIR_NSS" 2>/dev/null || true
 	ip netns del "$MIR_NSP" 2>/dev/null || true
+	[[ -z "$MIR_TMP" ]] || rm -rf "$MIR_TMP"
+	MIR_TMP=
 }
 
 # mirror_into_tap: net_tap's port is a kernel tap device the PMD creates in the
@@ -134,7 +139,7 @@ mirror_lost_on_link() { mirror_counter tx dropped "$MIR_M0" "$MIR_NSS"; }
 mirror_server() {
 	local name=$1 rf i
 	shift
-	rf=$(mktemp -u "/tmp/$MIR_TAG.$name.XXXXXX")
+	rf="$MIR_TMP/$name.ready"
 	ip netns exec "$MIR_NSS" /usr/bin/python3 "$MIR_PEER" server "$@" --addr "$MIR_S4" --ready-file "$rf" &
 	MIR_PIDS+=($!)
 	for ((i = 0; i < 100; i++)); do
