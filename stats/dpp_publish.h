@@ -152,8 +152,10 @@ struct dpp_stats_view {
 	uint64_t scalar[DPP_SCALAR_MAX];
 	uint64_t malformed[DPP_PARSE_RESULT_MAX]; /**< Index: dpp_parse_result. */
 	uint64_t outcome[DPP_OUTCOME_MAX];	  /**< Ended flows by outcome (refused...). */
-	uint64_t diag_class[DPP_DIAG_CLASS_MAX];  /**< Ended flows by diagnosis class. */
-	uint64_t diag_cause[DPP_DIAG_CAUSE_MAX];  /**< ... and cause (index 0 unused). */
+	uint64_t capture_loss_acks[2];		  /**< [0] c2s, [1] s2c. */
+	uint64_t capture_loss_bytes[2];
+	uint64_t diag_class[DPP_DIAG_CLASS_MAX]; /**< Ended flows by diagnosis class. */
+	uint64_t diag_cause[DPP_DIAG_CAUSE_MAX]; /**< ... and cause (index 0 unused). */
 	uint16_t nb_ports, nb_queues, nb_rings, nb_lcores, nb_flows;
 	uint32_t nb_services; /**< The top services, then "other" last (0: none). */
 	struct dpp_view_service *services;

@@ -321,6 +321,16 @@ static void render_services(struct buf *b, const struct dpp_stats_view *v)
 	const struct dpp_view_service *s = v->services;
 	const uint32_t ns = v->nb_services;
 
+	static const char *const dirs[2] = {"c2s", "s2c"};
+
+	family(b, DPP_FAMILY_capture_loss_acks);
+	for (int d = 0; d < 2; d++)
+		put(b, "%s{direction=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_capture_loss_acks),
+		    dirs[d], v->capture_loss_acks[d]);
+	family(b, DPP_FAMILY_capture_loss_bytes);
+	for (int d = 0; d < 2; d++)
+		put(b, "%s{direction=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_capture_loss_bytes),
+		    dirs[d], v->capture_loss_bytes[d]);
 	family(b, DPP_FAMILY_classes);
 	for (int c = 0; c < DPP_DIAG_CLASS_MAX; c++)
 		put(b, "%s{class=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_classes),

@@ -307,6 +307,8 @@ static void collect_lcores(struct dpp_publisher *p, struct dpp_stats_view *v)
 	v->outcome[DPP_OUTCOME_SYN_TIMEOUT] = flows.syn_timeout;
 	v->outcome[DPP_OUTCOME_RESET] = flows.reset;
 	v->outcome[DPP_OUTCOME_COMPLETED] = flows.completed;
+	memcpy(v->capture_loss_acks, flows.capture_loss_acks, sizeof(v->capture_loss_acks));
+	memcpy(v->capture_loss_bytes, flows.capture_loss_bytes, sizeof(v->capture_loss_bytes));
 	memcpy(v->diag_class, flows.diag_class, sizeof(v->diag_class));
 	memcpy(v->diag_cause, flows.diag_cause, sizeof(v->diag_cause));
 }

@@ -111,6 +111,14 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 					  v->outcome[outcomes[i]]);
 	add_dict(d, "outcomes", m);
 	m = new_dict();
+	if (m != NULL) {
+		rte_tel_data_add_dict_u64(m, "c2s_acks_of_unseen_data", v->capture_loss_acks[0]);
+		rte_tel_data_add_dict_u64(m, "c2s_unseen_bytes", v->capture_loss_bytes[0]);
+		rte_tel_data_add_dict_u64(m, "s2c_acks_of_unseen_data", v->capture_loss_acks[1]);
+		rte_tel_data_add_dict_u64(m, "s2c_unseen_bytes", v->capture_loss_bytes[1]);
+	}
+	add_dict(d, "capture_loss", m);
+	m = new_dict();
 	for (int c = 0; m != NULL && c < DPP_DIAG_CLASS_MAX; c++)
 		rte_tel_data_add_dict_u64(m, dpp_diag_class_name(c), v->diag_class[c]);
 	add_dict(d, "class", m);

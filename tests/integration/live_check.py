@@ -118,6 +118,10 @@ def expected(snap):
             snap["parse"]["malformed"].get(reason, 0)
     for outcome in ("refused", "syn_timeout", "reset", "completed"):
         e[key("dpprobe_tcp_outcomes_total", outcome=outcome)] = snap["tcp"][outcome]
+    for d in ("c2s", "s2c"):
+        cl = snap["capture_loss"][d]
+        e[key("dpprobe_capture_loss_acks_total", direction=d)] = cl["acks_of_unseen_data"]
+        e[key("dpprobe_capture_loss_unseen_bytes_total", direction=d)] = cl["unseen_bytes"]
     for c, n in snap["tcp"]["class"].items():
         e[key("dpprobe_tcp_connections_total", **{"class": c})] = n
     for c, n in snap["tcp"]["cause"].items():
@@ -324,6 +328,11 @@ def cmd_telemetry(prefix, stats):
         for o in ("refused", "syn_timeout", "reset", "completed"):
             if st["outcomes"][o] != s["tcp"][o]:
                 fail(f"/dpprobe/stats outcomes.{o} differs")
+        for d in ("c2s", "s2c"):
+            for f in ("acks_of_unseen_data", "unseen_bytes"):
+                if st["capture_loss"][f"{d}_{f}"] != s["capture_loss"][d][f]:
+                    fail(f"/dpprobe/stats capture_loss {d}_{f} differs")
+                checked += 1
         for obj in ("class", "cause"):
             if st[obj] != s["tcp"][obj]:
                 fail(f"/dpprobe/stats {obj} = {st[obj]}, snapshot tcp.{obj} {s['tcp'][obj]}")
