@@ -21,7 +21,7 @@
 #include "dpp_config.h"
 #include "dpp_rings.h"
 #include "dpp_stats.h"
-#include "dpp_tcpparse.h"
+#include "dpp_flow.h"
 
 extern int dpp_dataplane_logtype;
 #define DPP_LOG(level, ...)                                                                       \
@@ -66,7 +66,6 @@ struct dpp_lcore_ctx {
 	struct dpp_rxq rxq[DPP_MAX_QUEUES_PER_LCORE];
 	struct dpp_flow_table *flows;
 	struct dpp_ring *export_ring;
-	uint16_t cur_queue; /**< Queue of the packet being tracked (for records). */
 	bool flushing;      /**< At exit: retry the export ring instead of dropping. */
 	bool export_wait;   /**< Input is finite captures only: wait for the exporter, never drop. */
 	uint8_t *linear;    /**< 64 KiB to parse chained (jumbo) mbufs contiguously. */

@@ -244,6 +244,9 @@ static void attach_flow_table(struct app *app, struct dpp_lcore_ctx *ctx, uint16
 	fp.capacity = app->cfg.flow_capacity;
 	fp.idle_timeout_ns = (uint64_t)(app->cfg.idle_timeout_s * 1e9);
 	fp.syn_timeout_ns = (uint64_t)(app->cfg.syn_timeout_s * 1e9);
+	fp.close_linger_ns = (uint64_t)(app->cfg.close_linger_s * 1e9);
+	fp.time_wait_ns = (uint64_t)(app->cfg.time_wait_s * 1e9);
+	fp.time_wait_slots = app->cfg.time_wait_slots;
 	fmem = dpp_flow_table_mem_size(&fp);
 	mem = flow_mem_alloc(fmem, socket, &app->flow_mem_size);
 	if (mem == NULL) {

@@ -26,7 +26,6 @@ int dpp_worker_export(void *arg, const struct dpp_flow_record *rec)
 	struct dpp_flow_record copy = *rec;
 
 	copy.lcore = ctx->lcore_id;
-	copy.queue = ctx->cur_queue;
 	/*
 	 * Live input can't wait: a full ring drops the record, counted. When
 	 * every input is a capture file nothing is lost by waiting, and a
@@ -150,7 +149,6 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 		return 0;
 
 	burst_ns = q->pcap_time ? 0 : tsc_to_ns(ctx, rte_rdtsc());
-	ctx->cur_queue = q->queue_id;
 	for (uint16_t i = 0; i < n && i < DPP_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	/* Parse a chunk, then hand it to the table at once (it prefetches across it). */
@@ -171,7 +169,7 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 			ts_ns[nb_tcp++] = ts;
 		}
 		ctx->counters.tcp += nb_tcp;
-		dpp_flow_table_burst(ctx->flows, views, ts_ns, nb_tcp);
+		dpp_flow_table_burst(ctx->flows, views, ts_ns, nb_tcp, q->queue_id);
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
 
