@@ -16,6 +16,9 @@ Reading:
   data holds the captured bytes (len(data) is the captured length). A file that
   is not a capture, or ends inside a header or a record, raises PcapError.
 
+header(path) gives (linktype, snaplen) from the file header (pcapng: the first
+interface), also for a file without records.
+
 Writing: classic pcap, microsecond timestamps, the link type and snap length
 given. A record longer than the snap length is cut to it and keeps its
 orig_len, as tcpdump -s does.
@@ -97,7 +100,7 @@ def _options(e, body):
         i += 4 + ((n + 3) & ~3)
 
 
-def _pcapng(f):
+def _pcapng(f, seen=None):
     e = None
     ifaces = []  # (linktype, snaplen, ticks per second, offset seconds)
     first = True
@@ -140,6 +143,8 @@ def _pcapng(f):
                 elif code == IDB_OPT_TSOFFSET and len(val) >= 8:
                     off = struct.unpack(e + "q", val[:8])[0]
             ifaces.append((lt, snap, tps, off))
+            if seen is not None:
+                seen.append(ifaces[-1])
         elif btype == PCAPNG_EPB:
             if len(body) < 20:
                 raise PcapError("%s: short enhanced packet block" % f.name)
@@ -174,6 +179,26 @@ def read(path):
             yield from _pcapng(f)
         else:
             raise PcapError("%s: not a capture file (magic %#010x)" % (path, be))
+
+
+def header(path):
+    """(linktype, snaplen) of a classic pcap file's header, or of a pcapng file's
+    first interface (None, None when it has none): known also for a file
+    without records."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if len(head) == 24:
+        for e in ("<", ">"):
+            if struct.unpack(e + "I", head[:4])[0] in (MAGIC_USEC, MAGIC_NSEC):
+                snap, network = struct.unpack(e + "II", head[16:24])
+                return network & 0x0FFFFFFF, snap
+    if len(head) >= 4 and struct.unpack("<I", head[:4])[0] == PCAPNG_SHB:
+        seen = []
+        with open(path, "rb") as f:
+            for _rec in _pcapng(f, seen):
+                break  # the interface of the first packet is described by now
+        return seen[0][:2] if seen else (None, None)
+    raise PcapError("%s: not a capture file" % path)
 
 
 def write(path, records, linktype, snaplen=DEFAULT_SNAPLEN, endian="<"):

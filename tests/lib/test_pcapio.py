@@ -110,6 +110,19 @@ class PcapioTest(unittest.TestCase):
         self.assertEqual([r.orig_len for r in got], [60, 1514, 1500])
         self.assertEqual(got[1].data, RECS[1][2][:96])
 
+    def test_header_gives_link_type_and_snap_length_without_records(self):
+        for endian in ("<", ">"):
+            p = self.path("empty.pcap")
+            pcapio.write(p, [], pcapio.LINKTYPE_IPV6, snaplen=128, endian=endian)
+            self.assertEqual(pcapio.header(p), (229, 128))
+            self.assertEqual(list(pcapio.read(p)), [])
+        ng = pcapng("<", [(113, 96, None)], [("spb", b"\x45" * 100, 100)])
+        p = self.path("t.pcapng", ng)
+        self.assertEqual(pcapio.header(p), (113, 96))
+        self.assertEqual([len(r.data) for r in pcapio.read(p)], [96])
+        with self.assertRaises(pcapio.PcapError):
+            pcapio.header(self.path("text", b"hello, world, this is text\n"))
+
     def test_classic_nanosecond_magic(self):
         for e in ("<", ">"):
             hdr = struct.pack(e + "IHHiIII", pcapio.MAGIC_NSEC, 2, 4, 0, 0, 65535, 113)
