@@ -11,6 +11,7 @@ analysis flags are not compared. For a NEW of link type 228 (IPv4) or 229
 dpprobe shows on NEW but not on ORIG is the probe's, not relink's.
 Prints one line per NEW; exit status 1 on the first difference.
 """
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -65,10 +66,13 @@ def main():
                   pcapio.LINKTYPE_IPV4: [s for s in orig if s[v4]],
                   pcapio.LINKTYPE_IPV6: [s for s in orig if not s[v4]]}
     status = 0
-    for path in sys.argv[2:]:
-        lt, snap = pcapio.header(path)
+    news = sys.argv[2:]
+    # one tshark per core at a time: this runs on every rewrite of a capture
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        dissected = list(pool.map(segments, news))
+    for path, got in zip(news, dissected):
+        lt, _snap = pcapio.header(path)
         want = by_version.get(lt, orig)
-        got = segments(path)
         diff = next((i for i, (a, b) in enumerate(zip(want, got)) if not same(a, b)), None)
         if diff is None and len(want) != len(got):
             diff = min(len(want), len(got))
