@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Assertions of it_link_types.sh (stdlib only).
+
+    linktype_check.py retype IN OUT LINKTYPE
+        IN's records under another link type (for link types dpprobe must refuse)
+    linktype_check.py run CAPTURE RUNDIR [--orig ORIGDIR] [--linktype N]
+                          [--snaplen S] [--payload-bytes B] [--outcomes JSON]
+        checks one compare_capture.sh run on CAPTURE, whose COMPARE_KEEP_DIR
+        was RUNDIR (probe.jsonl, stats.jsonl, ref.jsonl):
+        - the file has link type N and snap length S, when given;
+        - tshark found flows on it: as many as on the original (ORIGDIR, the
+          run on the Ethernet capture CAPTURE was made from), only those of
+          its IP version for link types 228 and 229; so a probe that reads
+          nothing cannot agree with a tshark that reads nothing;
+        - parse.sliced in the final snapshot equals the number of frames
+          tshark counted whose captured length is below their wire length,
+          is > 0 when records were sliced, and is 0 on an unsliced file;
+        - with ORIGDIR and the same parse.malformed counts as there (no frame
+          cut inside its IP or TCP header), dpprobe's flow records are those
+          it wrote for the original (lcore and queue aside): the link type and
+          the slicing change nothing;
+        - with B, the flows' payload_bytes add up to B;
+        - with JSON ({"completed": 5}), the flows have those outcomes.
+Prints one summary line; exit status 1 with the reason on failure.
+"""
+import argparse
+import collections
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import pcapio  # noqa: E402
+
+LINKTYPE_IPV4, LINKTYPE_IPV6 = 228, 229
+
+
+def fail(msg):
+    print("linktype_check: FAIL: %s" % msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def jsonl(path, typ):
+    with open(path, encoding="utf-8") as f:
+        objs = [json.loads(line) for line in f if line.strip()]
+    return [o for o in objs if o.get("type") == typ]
+
+
+def final_stats(rundir):
+    snaps = jsonl(os.path.join(rundir, "stats.jsonl"), "stats")
+    if not snaps or not snaps[-1].get("final"):
+        fail("%s: no final stats snapshot" % rundir)
+    return snaps[-1]
+
+
+def of_version(flows, linktype):
+    if linktype == LINKTYPE_IPV4:
+        return [f for f in flows if ":" not in f["client"]["ip"]]
+    if linktype == LINKTYPE_IPV6:
+        return [f for f in flows if ":" in f["client"]["ip"]]
+    return flows
+
+
+def canon(flows):
+    out = []
+    for f in flows:
+        f = {k: v for k, v in f.items() if k not in ("lcore", "queue")}
+        out.append(json.dumps(f, sort_keys=True))
+    return sorted(out)
+
+
+def first_difference(want, got):
+    """A short description of the first differing field of two flow lists."""
+    for a, b in zip(want, got):
+        if a == b:
+            continue
+        a, b = json.loads(a), json.loads(b)
+        diffs = []
+
+        def walk(x, y, path):
+            if isinstance(x, dict) and isinstance(y, dict):
+                for k in sorted(set(x) | set(y)):
+                    walk(x.get(k), y.get(k), path + [k])
+            elif x != y:
+                diffs.append("%s: %r != %r" % (".".join(path), x, y))
+        walk(a, b, [])
+        return "flow %s:%s: %s" % (a["client"]["ip"], a["client"]["port"], "; ".join(diffs[:4]))
+    return "%d records vs %d" % (len(want), len(got))
+
+
+def check_run(a):
+    lt, snap = pcapio.header(a.capture)
+    name = os.path.basename(a.capture)
+    if a.linktype is not None and lt != a.linktype:
+        fail("%s: link type %s, expected %d" % (name, lt, a.linktype))
+    if a.snaplen is not None and snap != a.snaplen:
+        fail("%s: snap length %s, expected %d" % (name, snap, a.snaplen))
+    cut = sum(1 for r in pcapio.read(a.capture) if len(r.data) < r.orig_len)
+    ref = jsonl(os.path.join(a.rundir, "ref.jsonl"), "flow")
+    probe = jsonl(os.path.join(a.rundir, "probe.jsonl"), "flow")
+    stats = final_stats(a.rundir)
+    if a.orig:
+        want_ref = of_version(jsonl(os.path.join(a.orig, "ref.jsonl"), "flow"), lt)
+        if len(ref) != len(want_ref):
+            fail("%s: tshark finds %d flows, %d on the original capture"
+                 % (name, len(ref), len(want_ref)))
+    if not ref and not (a.orig and not want_ref):
+        fail("%s: tshark finds no flow: nothing was compared" % name)
+    parse = stats.get("parse", {})
+    if "sliced" not in parse:
+        fail("%s: the stats have no parse.sliced (parse: %s)" % (name, json.dumps(parse)))
+    sliced = parse["sliced"]
+    want_sliced = sum(f.get("tshark_sliced", 0) for f in ref)
+    if sliced != want_sliced:
+        fail("%s: parse.sliced %d, tshark counted %d sliced frames (%d records cut)"
+             % (name, sliced, want_sliced, cut))
+    if cut and not sliced and any(f["c2s"]["payload_bytes"] + f["s2c"]["payload_bytes"]
+                                  for f in ref):
+        fail("%s: %d records were cut, yet no frame counted as sliced" % (name, cut))
+    if not cut and sliced:
+        fail("%s: parse.sliced %d on a file with no sliced record" % (name, sliced))
+    same = "-"
+    if a.orig:
+        ostats = final_stats(a.orig)
+        if parse.get("malformed", {}) == ostats["parse"].get("malformed", {}):
+            want = canon(of_version(jsonl(os.path.join(a.orig, "probe.jsonl"), "flow"), lt))
+            got = canon(probe)
+            if want != got:
+                fail("%s: flow records differ from the original capture's: %s"
+                     % (name, first_difference(want, got)))
+            same = "same records as the original"
+        else:
+            same = "malformed %s (original: %s)" % (json.dumps(parse.get("malformed")),
+                                                    json.dumps(ostats["parse"].get("malformed")))
+    if a.payload_bytes is not None:
+        total = sum(f["c2s"]["payload_bytes"] + f["s2c"]["payload_bytes"] for f in probe)
+        if total != a.payload_bytes:
+            fail("%s: payload_bytes add up to %d, expected %d" % (name, total, a.payload_bytes))
+    if a.outcomes is not None:
+        got = dict(collections.Counter(f["outcome"] for f in probe))
+        if got != json.loads(a.outcomes):
+            fail("%s: outcomes %s, expected %s" % (name, json.dumps(got), a.outcomes))
+    print("%s: link type %s snaplen %s: %d flows, %d records cut, parse.sliced %d, %s"
+          % (name, lt, snap, len(probe), cut, sliced, same))
+
+
+def main():
+    ap = argparse.ArgumentParser(description="it_link_types assertions")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("retype")
+    r.add_argument("input")
+    r.add_argument("output")
+    r.add_argument("linktype", type=int)
+    c = sub.add_parser("run")
+    c.add_argument("capture")
+    c.add_argument("rundir")
+    c.add_argument("--orig")
+    c.add_argument("--linktype", type=int)
+    c.add_argument("--snaplen", type=int)
+    c.add_argument("--payload-bytes", type=int)
+    c.add_argument("--outcomes")
+    a = ap.parse_args()
+    if a.cmd == "retype":
+        pcapio.write(a.output, pcapio.read(a.input), a.linktype)
+    else:
+        check_run(a)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
