@@ -46,6 +46,7 @@ IDB_OPT_TSRESOL = 9
 IDB_OPT_TSOFFSET = 14
 
 DEFAULT_SNAPLEN = 262144
+LINKTYPE_MASK = 0x03FFFFFF  # the bits above: FCS length, as libpcap's LT_LINKTYPE()
 
 Record = collections.namedtuple("Record", "ts_sec ts_usec data orig_len linktype")
 
@@ -63,16 +64,11 @@ def _read_exact(f, n, what):
 
 
 def _classic(f, head):
-    magic_le = struct.unpack("<I", head)[0]
-    if magic_le in (MAGIC_USEC, MAGIC_NSEC):
-        e = "<"
-    else:
-        e = ">"
-    magic = struct.unpack(e + "I", head)[0]
-    nsec = magic == MAGIC_NSEC
+    e = "<" if struct.unpack("<I", head)[0] in (MAGIC_USEC, MAGIC_NSEC) else ">"
+    nsec = struct.unpack(e + "I", head)[0] == MAGIC_NSEC
     hdr = _read_exact(f, 20, "the pcap file header")
     _major, _minor, _zone, _sigfigs, _snaplen, network = struct.unpack(e + "HHiIII", hdr)
-    linktype = network & 0x0FFFFFFF  # upper bits: FCS length flags
+    linktype = network & LINKTYPE_MASK
     while True:
         rh = f.read(16)
         if not rh:
@@ -191,7 +187,7 @@ def header(path):
         for e in ("<", ">"):
             if struct.unpack(e + "I", head[:4])[0] in (MAGIC_USEC, MAGIC_NSEC):
                 snap, network = struct.unpack(e + "II", head[16:24])
-                return network & 0x0FFFFFFF, snap
+                return network & LINKTYPE_MASK, snap
     if len(head) >= 4 and struct.unpack("<I", head[:4])[0] == PCAPNG_SHB:
         seen = []
         with open(path, "rb") as f:
