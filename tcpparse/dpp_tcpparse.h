@@ -82,7 +82,62 @@ struct dpp_pkt_view {
 };
 
 /**
- * Parse one Ethernet frame down to TCP.
+ * Link-layer header types the parser decodes: the LINKTYPE_ values of pcap
+ * and pcapng files (tcpdump.org/linktypes.html), which net_pcap hands over
+ * as they are in the file.
+ */
+enum dpp_link_type {
+	DPP_LINK_NULL = 0,	     /**< BSD loopback: 4-byte address family, host order. */
+	DPP_LINK_ETHERNET = 1,	     /**< Ethernet II, 802.1Q/802.1ad tags. */
+	DPP_LINK_RAW = 101,	     /**< Raw IP: IPv4 or IPv6 by the version nibble. */
+	DPP_LINK_LOOP = 108,	     /**< OpenBSD loopback: address family in network order. */
+	DPP_LINK_LINUX_SLL = 113,    /**< Linux cooked v1 (tcpdump -i any before libpcap 1.10). */
+	DPP_LINK_IPV4 = 228,	     /**< Raw IPv4. */
+	DPP_LINK_IPV6 = 229,	     /**< Raw IPv6. */
+	DPP_LINK_LINUX_SLL2 = 276,   /**< Linux cooked v2 (tcpdump -i any). */
+};
+
+/** Does the parser decode frames of this link type? */
+bool dpp_link_type_supported(int link_type);
+
+/** Short name of a link type ("ethernet", "linux_sll2", ...), or NULL if not supported. */
+const char *dpp_link_type_name(int link_type);
+
+/** A wire length that is not known (a live port, or a frame cut at the snap length). */
+#define DPP_WIRE_LEN_UNKNOWN UINT32_MAX
+
+/** One captured frame: its bytes and what is known of the frame it came from. */
+struct dpp_frame {
+	const uint8_t *data; /**< First byte of the link-layer header. */
+	uint32_t len;	     /**< Bytes readable at data (what was captured). */
+	/**
+	 * Bytes the frame had on the wire: len for a complete frame,
+	 * DPP_WIRE_LEN_UNKNOWN when it may have been sliced (a capture file's
+	 * frame as long as the snap length, any frame of a live port). An IP
+	 * length beyond len but not beyond wire_len is slicing: the segment is
+	 * tracked if its whole TCP header was captured, and view.sliced is set.
+	 */
+	uint32_t wire_len;
+	uint16_t link_type; /**< enum dpp_link_type. */
+};
+
+/**
+ * Parse one captured frame of any supported link type down to TCP.
+ *
+ * Linux cooked and Ethernet frames may carry up to 4 VLAN tags; then IPv4
+ * (options checked) or IPv6 (hop-by-hop, routing, destination-options and
+ * fragment headers walked, jumbograms measured). Every length is checked
+ * before it is read.
+ *
+ * @param fr   The frame.
+ * @param out  Valid only when DPP_PARSE_TCP is returned.
+ * @return DPP_PARSE_TCP, or the reason the frame is not tracked.
+ */
+int dpp_tcp_parse_frame(const struct dpp_frame *fr, struct dpp_pkt_view *out);
+
+/**
+ * Parse one complete Ethernet frame down to TCP (dpp_tcp_parse_frame() with
+ * DPP_LINK_ETHERNET and wire_len == len).
  *
  * Accepts IPv4 and IPv6 behind at most 4 VLAN tags (0x8100, 0x88a8, 0x9100),
  * IPv4 options and the IPv6 hop-by-hop, routing, destination-options and
