@@ -29,7 +29,9 @@ of the first TCP SYN without ACK, else of the first unicast frame.
 keeps its original length and writes S as the file's snap length; without
 it the file's snap length is 262144. --endian picks the byte order of the
 output file (default little). Record times are kept (microseconds).
-Prints "relink: N in, M out, D dropped" on stderr. Exit status 2 on bad input.
+Prints "relink: N in, M out, D dropped, H TCP headers cut" on stderr, H being
+the TCP segments the snap length cut inside their IP or TCP header (malformed
+under the contract). Exit status 2 on bad input.
 """
 import argparse
 import itertools
@@ -67,18 +69,31 @@ def l3_of(frame):
     return None
 
 
-def is_syn(frame):
+def tcp_offset(frame):
+    """Offset of the TCP header of an Ethernet frame of TCP over IP (IPv6
+    without extension headers), or None."""
     l3 = l3_of(frame)
     if l3 is None:
-        return False
+        return None
     et, off = l3
     if et == ETH_P_IP and len(frame) >= off + 20 and frame[off + 9] == 6:
-        l4 = off + (frame[off] & 0x0F) * 4
-    elif et == ETH_P_IPV6 and len(frame) >= off + 40 and frame[off + 6] == 6:
-        l4 = off + 40
-    else:
-        return False
-    return len(frame) >= l4 + 14 and frame[l4 + 13] & 0x12 == 0x02
+        return off + (frame[off] & 0x0F) * 4
+    if et == ETH_P_IPV6 and len(frame) >= off + 40 and frame[off + 6] == 6:
+        return off + 40
+    return None
+
+
+def tcp_header_end(frame):
+    """Offset just past the TCP header (options included), or None."""
+    l4 = tcp_offset(frame)
+    if l4 is None or len(frame) < l4 + 13:
+        return None
+    return l4 + (frame[l4 + 12] >> 4) * 4
+
+
+def is_syn(frame):
+    l4 = tcp_offset(frame)
+    return l4 is not None and len(frame) >= l4 + 14 and frame[l4 + 13] & 0x12 == 0x02
 
 
 def host_mac(records):
@@ -158,16 +173,20 @@ def relink(path_in, path_out, linktype, snaplen, endian):
         sys.exit(2)
     rl = Relinker(linktype, endian, host_mac(recs))
     out = []
+    header_cut = 0
     for r in recs:
         res = rl.frame(r.data)
         if res is None:
             continue
         hdr, keep = res
         grow = len(hdr) - keep
+        end = tcp_header_end(r.data)
+        if snaplen and end is not None and end + grow > snaplen:
+            header_cut += 1
         out.append((r.ts_sec, r.ts_usec, hdr + r.data[keep:], r.orig_len + grow))
     pcapio.write(path_out, out, linktype, snaplen or pcapio.DEFAULT_SNAPLEN, endian)
-    print("relink: %d in, %d out, %d dropped" % (len(recs), len(out), len(recs) - len(out)),
-          file=sys.stderr)
+    print("relink: %d in, %d out, %d dropped, %d TCP headers cut"
+          % (len(recs), len(out), len(recs) - len(out), header_cut), file=sys.stderr)
 
 
 def main():

@@ -4,7 +4,8 @@
     linktype_check.py retype IN OUT LINKTYPE
         IN's records under another link type (for link types dpprobe must refuse)
     linktype_check.py run CAPTURE RUNDIR [--orig ORIGDIR] [--linktype N]
-                          [--snaplen S] [--payload-bytes B] [--outcomes JSON]
+                          [--snaplen S] [--header-cut H] [--min-payload-bytes B]
+                          [--outcomes JSON]
         checks one compare_capture.sh run on CAPTURE, whose COMPARE_KEEP_DIR
         was RUNDIR (probe.jsonl, stats.jsonl, ref.jsonl):
         - the file has link type N and snap length S, when given;
@@ -15,11 +16,17 @@
         - parse.sliced in the final snapshot equals the number of frames
           tshark counted whose captured length is below their wire length,
           is > 0 when records were sliced, and is 0 on an unsliced file;
-        - with ORIGDIR and the same parse.malformed counts as there (no frame
-          cut inside its IP or TCP header), dpprobe's flow records are those
-          it wrote for the original (lcore and queue aside): the link type and
-          the slicing change nothing;
-        - with B, the flows' payload_bytes add up to B;
+        - with H given (relink.py's count of TCP segments cut inside their IP
+          or TCP header), parse.malformed counts H frames more than on the
+          original (none more without ORIGDIR);
+        - with ORIGDIR and H == 0, dpprobe's flow records are those it wrote
+          for the original (lcore and queue aside): the link type and the
+          slicing change nothing; with H > 0, tshark still uses the cut
+          frames in its analysis (tshark_flows.py, difference 1) and the
+          run was compared without retrans and out_of_order: their sum per
+          direction must still equal tshark's;
+        - with B, the flows' payload_bytes add up to at least B, and with
+          ORIGDIR and H == 0 to what tshark gives on the original;
         - with JSON ({"completed": 5}), the flows have those outcomes.
 Prints one summary line; exit status 1 with the reason on failure.
 """
@@ -60,6 +67,10 @@ def of_version(flows, linktype):
     if linktype == LINKTYPE_IPV6:
         return [f for f in flows if ":" in f["client"]["ip"]]
     return flows
+
+
+def flow_key(f):
+    return (f["client"]["ip"], f["client"]["port"], f["server"]["ip"], f["server"]["port"])
 
 
 def canon(flows):
@@ -120,29 +131,51 @@ def check_run(a):
         fail("%s: %d records were cut, yet no frame counted as sliced" % (name, cut))
     if not cut and sliced:
         fail("%s: parse.sliced %d on a file with no sliced record" % (name, sliced))
-    same = "-"
+    malformed = sum(parse.get("malformed", {}).values())
+    orig_malformed = 0
     if a.orig:
-        ostats = final_stats(a.orig)
-        if parse.get("malformed", {}) == ostats["parse"].get("malformed", {}):
-            want = canon(of_version(jsonl(os.path.join(a.orig, "probe.jsonl"), "flow"), lt))
-            got = canon(probe)
-            if want != got:
-                fail("%s: flow records differ from the original capture's: %s"
-                     % (name, first_difference(want, got)))
-            same = "same records as the original"
-        else:
-            same = "malformed %s (original: %s)" % (json.dumps(parse.get("malformed")),
-                                                    json.dumps(ostats["parse"].get("malformed")))
-    if a.payload_bytes is not None:
-        total = sum(f["c2s"]["payload_bytes"] + f["s2c"]["payload_bytes"] for f in probe)
-        if total != a.payload_bytes:
-            fail("%s: payload_bytes add up to %d, expected %d" % (name, total, a.payload_bytes))
+        orig_malformed = sum(final_stats(a.orig)["parse"].get("malformed", {}).values())
+    if a.header_cut is not None and malformed - orig_malformed != a.header_cut:
+        fail("%s: %d malformed frames (%d on the original), but %d TCP segments were cut "
+             "inside their headers: %s" % (name, malformed, orig_malformed, a.header_cut,
+                                           json.dumps(parse.get("malformed"))))
+    same = "-"
+    if a.orig and not a.header_cut:
+        want = canon(of_version(jsonl(os.path.join(a.orig, "probe.jsonl"), "flow"), lt))
+        got = canon(probe)
+        if want != got:
+            fail("%s: flow records differ from the original capture's: %s"
+                 % (name, first_difference(want, got)))
+        same = "same records as the original"
+    elif a.header_cut:
+        by_key = {}
+        for f in sorted(ref, key=lambda f: f["first_ts"]):
+            by_key.setdefault(flow_key(f), []).append(f)
+        for f in sorted(probe, key=lambda f: f["first_ts"]):
+            r = by_key.get(flow_key(f), [None]).pop(0) if by_key.get(flow_key(f)) else None
+            for d in ("c2s", "s2c"):
+                if r is None or (f[d]["retrans"] + f[d]["out_of_order"]
+                                 != r[d]["retrans"] + r[d]["out_of_order"]):
+                    fail("%s: %s retrans + out_of_order differ from tshark's: %s vs %s"
+                         % (name, d, f[d], r and r[d]))
+        same = "%d headers cut, malformed %s" % (a.header_cut, json.dumps(parse["malformed"]))
+    total = sum(f["c2s"]["payload_bytes"] + f["s2c"]["payload_bytes"] for f in probe)
+    if a.min_payload_bytes is not None:
+        if total < a.min_payload_bytes:
+            fail("%s: payload_bytes add up to %d, expected at least %d"
+                 % (name, total, a.min_payload_bytes))
+        if a.orig and not a.header_cut:
+            oref = of_version(jsonl(os.path.join(a.orig, "ref.jsonl"), "flow"), lt)
+            want = sum(f["c2s"]["payload_bytes"] + f["s2c"]["payload_bytes"] for f in oref)
+            if total != want:
+                fail("%s: payload_bytes add up to %d, tshark gives %d on the original"
+                     % (name, total, want))
     if a.outcomes is not None:
         got = dict(collections.Counter(f["outcome"] for f in probe))
         if got != json.loads(a.outcomes):
             fail("%s: outcomes %s, expected %s" % (name, json.dumps(got), a.outcomes))
-    print("%s: link type %s snaplen %s: %d flows, %d records cut, parse.sliced %d, %s"
-          % (name, lt, snap, len(probe), cut, sliced, same))
+    print("%s: link type %s snaplen %s: %d flows, %d payload bytes, %d records cut, "
+          "parse.sliced %d, %s" % (name, lt, snap, len(probe), total, cut, sliced, same))
 
 
 def main():
@@ -158,7 +191,8 @@ def main():
     c.add_argument("--orig")
     c.add_argument("--linktype", type=int)
     c.add_argument("--snaplen", type=int)
-    c.add_argument("--payload-bytes", type=int)
+    c.add_argument("--header-cut", type=int)
+    c.add_argument("--min-payload-bytes", type=int)
     c.add_argument("--outcomes")
     a = ap.parse_args()
     if a.cmd == "retype":
