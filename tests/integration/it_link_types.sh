@@ -202,6 +202,15 @@ for s in $SCENARIOS; do
 	echo "time: $s: $((SECONDS - t0)) s for ${#files[@]} rewrites"
 done
 
+# ---- crafted edges of "Sliced frames count" -------------------------------
+# A sliced segment is tracked; an IP length beyond the wire length (not only
+# beyond the captured bytes) stays ip_len_beyond_frame; a frame cut inside its
+# IP or TCP options stays malformed. No flow but the first pair's.
+$LTCHECK sliced-edges "$TMP/sliced-edges.pcap"
+compare sliced-edges "$TMP/sliced-edges.pcap" 0 --linktype 1 --snaplen 96 \
+	--malformed '{"*":2}' --outcomes '{"midstream":1}' &&
+	passed=$((passed + 1))
+
 # ---- live: tcpdump -i any -s 128 (Linux cooked v2) of kernel TCP ------------
 # lt_host NS IF ADDR4 ADDR6: one end of the veth pair, offloads off.
 lt_host() {

@@ -3,6 +3,13 @@
 
     linktype_check.py retype IN OUT LINKTYPE
         IN's records under another link type (for link types dpprobe must refuse)
+    linktype_check.py sliced-edges OUT
+        a crafted capture, snap length 96, of the contract's sliced-frame
+        edges: a midstream segment of 300 payload bytes sliced to 96 (tracked,
+        sliced) and its ACK; a segment whose IP length (1000) is beyond its
+        wire length (354), sliced (ip_len_beyond_frame, no flow); a segment
+        whose IP options and TCP options run past the 96 captured bytes
+        (malformed, no flow)
     linktype_check.py run CAPTURE RUNDIR [--orig ORIGDIR] [--linktype N]
                           [--snaplen S] [--header-cut H] [--min-payload-bytes B]
                           [--outcomes JSON]
@@ -18,7 +25,7 @@
           is > 0 when records were sliced, and is 0 on an unsliced file;
         - with H given (relink.py's count of TCP segments cut inside their IP
           or TCP header), parse.malformed counts H frames more than on the
-          original (none more without ORIGDIR);
+          original (none more without ORIGDIR), unless --malformed is given;
         - with ORIGDIR and H == 0, dpprobe's flow records are those it wrote
           for the original (lcore and queue aside): the link type and the
           slicing change nothing; with H > 0, tshark still uses the cut
@@ -27,7 +34,9 @@
           direction must still equal tshark's;
         - with B, the flows' payload_bytes add up to at least B, and with
           ORIGDIR and H == 0 to what tshark gives on the original;
-        - with JSON ({"completed": 5}), the flows have those outcomes.
+        - with JSON ({"completed": 5}), the flows have those outcomes;
+        - with --malformed JSON ({"tcp_opt_len": 1, "*": 2}), those
+          parse.malformed counts ("*": their total).
 Prints one summary line; exit status 1 with the reason on failure.
 """
 import argparse
@@ -135,7 +144,8 @@ def check_run(a):
     orig_malformed = 0
     if a.orig:
         orig_malformed = sum(final_stats(a.orig)["parse"].get("malformed", {}).values())
-    if a.header_cut is not None and malformed - orig_malformed != a.header_cut:
+    if (a.header_cut is not None and a.malformed is None
+            and malformed - orig_malformed != a.header_cut):
         fail("%s: %d malformed frames (%d on the original), but %d TCP segments were cut "
              "inside their headers: %s" % (name, malformed, orig_malformed, a.header_cut,
                                            json.dumps(parse.get("malformed"))))
@@ -170,12 +180,37 @@ def check_run(a):
             if total != want:
                 fail("%s: payload_bytes add up to %d, tshark gives %d on the original"
                      % (name, total, want))
+    if a.malformed is not None:
+        got = dict(parse.get("malformed", {}), **{"*": malformed})
+        for reason, n in json.loads(a.malformed).items():
+            if got.get(reason, 0) != n:
+                fail("%s: parse.malformed %s, expected %s" % (name, json.dumps(got), a.malformed))
     if a.outcomes is not None:
         got = dict(collections.Counter(f["outcome"] for f in probe))
         if got != json.loads(a.outcomes):
             fail("%s: outcomes %s, expected %s" % (name, json.dumps(got), a.outcomes))
     print("%s: link type %s snaplen %s: %d flows, %d payload bytes, %d records cut, "
           "parse.sliced %d, %s" % (name, lt, snap, len(probe), total, cut, sliced, same))
+
+
+def sliced_edges(out):
+    sys.path.insert(0, os.path.join(HERE, "..", "scenarios"))
+    import craft  # the frame builders of the crafted malformed frames
+    a, b = "198.18.0.111", "198.18.0.112"
+    ack_psh = craft.ACK | craft.PSH
+    body = bytes(range(256)) + bytes(44)
+    frames = [
+        craft.eth(craft.ipv4(a, b, 6, craft.tcp(a, b, 40100, 9200, 1000, 5000, ack_psh, body))),
+        craft.eth(craft.ipv4(b, a, 6, craft.tcp(b, a, 9200, 40100, 5000, 1300, craft.ACK))),
+        craft.eth(craft.ipv4(a, b, 6, craft.tcp(a, b, 40101, 9201, 1000, 5000, ack_psh, body),
+                             total_len=1000)),
+        craft.eth(craft.ipv4(a, b, 6, craft.tcp(a, b, 40102, 9202, 1000, 5000, ack_psh, body,
+                                                opts=bytes([1] * 40)),
+                             ihl=15, opts=bytes([1] * 40))),
+    ]
+    t = 1800000000
+    pcapio.write(out, [(t, 1000 * i, f, len(f)) for i, f in enumerate(frames)],
+                 pcapio.LINKTYPE_ETHERNET, snaplen=96)
 
 
 def main():
@@ -194,9 +229,14 @@ def main():
     c.add_argument("--header-cut", type=int)
     c.add_argument("--min-payload-bytes", type=int)
     c.add_argument("--outcomes")
+    c.add_argument("--malformed")
+    e = sub.add_parser("sliced-edges")
+    e.add_argument("output")
     a = ap.parse_args()
     if a.cmd == "retype":
         pcapio.write(a.output, pcapio.read(a.input), a.linktype)
+    elif a.cmd == "sliced-edges":
+        sliced_edges(a.output)
     else:
         check_run(a)
     return 0
