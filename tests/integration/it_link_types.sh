@@ -9,9 +9,11 @@
 # file dpprobe must agree with tshark field by field (compare_capture.sh),
 # tshark must find the flows of the original, parse.sliced must count the
 # sliced frames, the flow records must be those of the original capture
-# where no header was cut, and bulk at -s 96 must still carry its 5 MB.
-# Last, a live `tcpdump -i any -s 128` capture (Linux cooked v2) of kernel
-# TCP between two namespaces.
+# where no header was cut, and bulk at -s 96 must still carry its 5 MB; also
+# a big-endian DLT_NULL file, a big-endian Ethernet one and pcapng. Then a
+# crafted capture of the sliced-frame edges (IP length beyond the wire length,
+# options past the snap length). Last, a live `tcpdump -i any -s 128` capture
+# (Linux cooked v2) of kernel TCP between two namespaces.
 . "$(dirname "$0")/lib.sh"
 
 COMPARE="$SRC/tests/compare"
@@ -53,6 +55,17 @@ lt_cleanup() {
 	it_cleanup
 }
 trap lt_cleanup EXIT
+
+# lt_wait PID: wait for a process we started; it is no longer ours to kill.
+lt_wait() {
+	local rc=0 keep=() p
+	wait "$1" || rc=$?
+	for p in "${LT_PIDS[@]}"; do
+		[[ $p == "$1" ]] || keep+=("$p")
+	done
+	LT_PIDS=("${keep[@]}")
+	return "$rc"
+}
 
 # ---- bad input ------------------------------------------------------------
 # bad_input NAME FILE [REGEX]: exit 2, exactly one stderr line, which is a
@@ -260,14 +273,15 @@ live_capture() {
 		--bytes 1000000 >/dev/null 2>&1 || return 1
 	ip netns exec "$nc" "${PEER[@]}" client refused --addr 198.18.7.2 --port 9 --count 2 \
 		>/dev/null 2>&1 || return 1
-	wait "$srv4" && wait "$srv6" || return 1
+	lt_wait "$srv4" && lt_wait "$srv6" || return 1
 	sleep 0.2
 	kill -INT "$dump"
 	for i in $(seq 1 50); do
 		kill -0 "$dump" 2>/dev/null || break
 		sleep 0.1
 	done
-	wait "$dump" 2>/dev/null || true
+	kill -0 "$dump" 2>/dev/null && kill -KILL "$dump"
+	lt_wait "$dump" || true
 	grep -q '^0 packets dropped by kernel' "$TMP/live.tcpdump.err" || return 1
 }
 
