@@ -5,11 +5,11 @@
         IN's records under another link type (for link types dpprobe must refuse)
     linktype_check.py sliced-edges OUT
         a crafted capture, snap length 96, of the contract's sliced-frame
-        edges: a midstream segment of 300 payload bytes sliced to 96 (tracked,
-        sliced) and its ACK; a segment whose IP length (1000) is beyond its
-        wire length (354), sliced (ip_len_beyond_frame, no flow); a segment
-        whose IP options and TCP options run past the 96 captured bytes
-        (malformed, no flow)
+        edges: to port 9200 a midstream segment of 300 payload bytes sliced to
+        96 (tracked, sliced) and its ACK; to 9201 a segment whose IP length
+        (1000) is beyond its wire length (354), sliced (ip_len_beyond_frame,
+        no flow); to 9202 a segment whose IP and TCP options run past the 96
+        captured bytes (malformed, no flow)
     linktype_check.py run CAPTURE RUNDIR [--orig ORIGDIR] [--linktype N]
                           [--snaplen S] [--header-cut H] [--min-payload-bytes B]
                           [--outcomes JSON]
