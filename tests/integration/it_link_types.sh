@@ -20,11 +20,12 @@ COMPARE="$SRC/tests/compare"
 LTCHECK="/usr/bin/python3 $SRC/tests/integration/linktype_check.py"
 PEER=(/usr/bin/python3 "$SRC/tests/scenarios/tcp_peer.py")
 SCENARIOS="normal bulk refused ipv6 loss zero_window vlan"
-# LINKTYPE[:SNAPLEN][:be] (be: a big-endian file), or pcapng (editcap's)
+# LINKTYPE[:SNAPLEN][:be] (be: a big-endian file), or an editcap -F format
+# (pcapng, nsecpcap: nanosecond classic pcap)
 VARIANTS="113 276 101 228 229 0 108 1:96 1:128 276:96 276:128"
 variants() {
 	case $1 in
-	normal) echo "${VARIANTS/229 /} 0:be 1:be pcapng" ;;
+	normal) echo "${VARIANTS/229 /} 0:be 1:be pcapng nsecpcap" ;;
 	ipv6) echo "$VARIANTS 0:be" ;;
 	refused) echo "$VARIANTS" ;;
 	# IPv4 only: refused.229 already shows an empty rewrite
@@ -188,8 +189,8 @@ for s in $SCENARIOS; do
 		f="$TMP/lt/$tag.pcap"
 		mkdir -p "$TMP/lt"
 		cut=0
-		if [[ $lt == pcapng ]]; then
-			editcap -F pcapng "$orig" "$f" || fail "editcap -F pcapng $orig"
+		if [[ $lt == pcapng || $lt == nsecpcap ]]; then
+			editcap -F "$lt" "$orig" "$f" || fail "editcap -F $lt $orig"
 			lt=1
 		else
 			out=$(/usr/bin/python3 "$COMPARE/relink.py" "$orig" "$f" --linktype "$lt" \
