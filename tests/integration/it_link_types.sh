@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Link types and sliced frames (contract: "Link types", "Sliced frames count").
 # Bad input first: a capture of a link type dpprobe does not decode (802.11,
-# USER0), a text file, random bytes, an empty file and a missing one must each
+# USER0), a text file, random bytes, an empty, a gzip'd and a missing file must each
 # give exit 2, one line on stderr naming the file (and the link type), and no
 # output file; a capture cut inside its last record one warning line.
 # Then real kernel TCP (make_scenarios.sh), rewritten by relink.py into every
@@ -98,13 +98,16 @@ mkdir -p "$TMP/bad"
 $LTCHECK retype "$DEMO_PCAP" "$TMP/bad/ieee80211.pcap" 105
 $LTCHECK retype "$DEMO_PCAP" "$TMP/bad/user0.pcap" 147
 printf 'this is a text file, not a capture\nsecond line\n' >"$TMP/bad/text.pcap"
-head -c 4096 /dev/urandom >"$TMP/bad/random.pcap"
+/usr/bin/python3 -c 'import random, sys; r = random.Random(8)
+sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(4096)))' >"$TMP/bad/random.pcap"
 : >"$TMP/bad/empty.pcap"
+gzip -c "$DEMO_PCAP" >"$TMP/bad/gzipped.pcap"
 bad_input ieee80211 "$TMP/bad/ieee80211.pcap" '105|IEEE802_11'
 bad_input user0 "$TMP/bad/user0.pcap" '147|USER0'
 bad_input text "$TMP/bad/text.pcap"
 bad_input random "$TMP/bad/random.pcap"
 bad_input empty "$TMP/bad/empty.pcap"
+bad_input gzipped "$TMP/bad/gzipped.pcap"
 bad_input missing "$TMP/bad/no-such-file.pcap"
 
 # A capture cut inside its last record: read up to the cut, one warning.
