@@ -122,8 +122,10 @@ nwarn=$(grep -c '^dpprobe: warning: ' "$TMP/bad/cut.err" || true)
 nflows=$(grep -c '"type":"flow"' "$TMP/bad/cut.flows.jsonl" 2>/dev/null || true)
 if ((rc != 0)); then
 	failed "cut capture: exit status $rc, expected 0: $(grep dpprobe "$TMP/bad/cut.err")"
-elif ((nwarn != 1)) || ! grep '^dpprobe: warning: ' "$TMP/bad/cut.err" | grep -qF "$TMP/bad/cut.pcap"; then
-	failed "cut capture: $nwarn 'dpprobe: warning:' lines naming the file, expected 1: $(cat "$TMP/bad/cut.err")"
+elif ((nwarn != 1)) ||
+	! grep '^dpprobe: warning: ' "$TMP/bad/cut.err" | grep -qF "$TMP/bad/cut.pcap"; then
+	failed "cut capture: $nwarn 'dpprobe: warning:' lines naming the file, expected 1:" \
+		"$(cat "$TMP/bad/cut.err")"
 elif grep -q '^dpprobe: error' "$TMP/bad/cut.err"; then
 	failed "cut capture: an error line: $(cat "$TMP/bad/cut.err")"
 elif ((nflows != 6)); then
