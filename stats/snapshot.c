@@ -49,6 +49,10 @@ void dpp_stats_flow_add(struct dpp_flow_counters *out, const struct dpp_flow_cou
 	out->table_full_drops += in->table_full_drops;
 	out->late_segments += in->late_segments;
 	out->time_wait_overflow += in->time_wait_overflow;
+	for (int d = 0; d < 2; d++) {
+		out->capture_loss_acks[d] += in->capture_loss_acks[d];
+		out->capture_loss_bytes[d] += in->capture_loss_bytes[d];
+	}
 	out->syn += in->syn;
 	out->synack += in->synack;
 	out->rst += in->rst;
@@ -330,6 +334,13 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 		",\"time_wait_overflow\":%" PRIu64 "}",
 		active, flows.created, flows.ended, flows.evicted, flows.table_full_drops,
 		sum.export_drops, flows.late_segments, flows.time_wait_overflow);
+	/* Loss no PMD counter shows (af_packet, tap), seen from TCP itself. */
+	fprintf(f,
+		",\"capture_loss\":{\"c2s\":{\"acks_of_unseen_data\":%" PRIu64
+		",\"unseen_bytes\":%" PRIu64 "},\"s2c\":{\"acks_of_unseen_data\":%" PRIu64
+		",\"unseen_bytes\":%" PRIu64 "}}",
+		flows.capture_loss_acks[0], flows.capture_loss_bytes[0], flows.capture_loss_acks[1],
+		flows.capture_loss_bytes[1]);
 	fprintf(f,
 		",\"flow_tables\":{\"count\":%u,\"capacity\":%u,\"flow_state_bytes\":%u"
 		",\"bytes_per_flow\":%.1f,\"bytes\":%" PRIu64 ",\"huge_bytes\":%" PRIu64

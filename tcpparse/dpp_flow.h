@@ -162,6 +162,13 @@ struct dpp_flow_counters {
 	uint64_t late_segments;
 	/** Ended 4-tuples forgotten before time_wait passed (the memory was full). */
 	uint64_t time_wait_overflow;
+	/**
+	 * Capture loss inferred from TCP: segments that ACK data the probe never
+	 * saw, and those bytes, [0] for client-to-server data, [1] the other way
+	 * (client as known at that segment).
+	 */
+	uint64_t capture_loss_acks[2];
+	uint64_t capture_loss_bytes[2];
 	/* TCP totals over all flows (CONTRACT stats "tcp"). */
 	uint64_t syn;
 	uint64_t synack;

@@ -74,6 +74,7 @@
 #define A_FAST_RETRANSMISSION 0x080
 #define A_OUT_OF_ORDER 0x100
 #define A_RETRANSMISSION 0x200
+#define A_ACK_LOST_PACKET 0x400 /* "ACKed segment that wasn't captured" */
 
 #define A_ANY_RETRANSMISSION (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)
 
@@ -220,7 +221,8 @@ void dpp_tcp_flow_init(struct dpp_flow *f, const struct dpp_pkt_view *v, uint64_
  * Returns the A_* flags of the segment.
  */
 static unsigned analyze_segment(struct dpp_flow *f, struct dpp_tcp_dir *fwd,
-				struct dpp_tcp_dir *rev, const struct dpp_pkt_view *v, uint64_t ts)
+				struct dpp_tcp_dir *rev, const struct dpp_pkt_view *v, uint64_t ts,
+				uint32_t *unseen_bytes)
 {
 	const uint32_t seq = v->seq;
 	const uint32_t ack = v->ack;
@@ -278,12 +280,23 @@ ack_checks:
 	/* 9. A new ack value ends a duplicate ACK run. */
 	if (ack != fwd->lastack)
 		fwd->dupacks = 0;
-	/* ACKed unseen segment. */
+	/*
+	 * ACKed unseen segment: the other side received data the probe never
+	 * saw, either a hole before data it did see or data past all it saw.
+	 * On a capture point that is capture loss (Wireshark's "ACKed segment
+	 * that wasn't captured"; Zeek's capture_loss counts the same). The
+	 * bytes are what the ack covers past all rev sent that the probe saw;
+	 * a hole inside data it saw counts as an event only (its size is not
+	 * kept), so the bytes are a lower bound.
+	 */
 	if (rev->maxseqtobeacked && DPP_SEQ_GT(ack, rev->maxseqtobeacked) && (fl & DPP_TCP_ACK)) {
-		if (DPP_SEQ_LT(rev->maxseqtobeacked, rev->nextseq))
+		a |= A_ACK_LOST_PACKET;
+		if (DPP_SEQ_LT(rev->maxseqtobeacked, rev->nextseq)) {
 			rev->maxseqtobeacked = rev->nextseq;
-		else
+		} else {
+			*unseen_bytes = ack - rev->nextseq;
 			rev->dupacks = -1;
+		}
 	}
 
 	/* 10. Retransmission, fast retransmission, spurious, out-of-order. */
@@ -726,6 +739,7 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 	const uint8_t fl = v->tcp_flags;
 	const uint8_t fin_bit = d ? DPP_FLOW_F_FIN1 : DPP_FLOW_F_FIN0;
 	enum tcp_event ev = EV_OTHER;
+	uint32_t unseen_bytes = 0;
 	unsigned a;
 
 	/* Conversation-level SYN rules of Wireshark (see rule 0). */
@@ -736,7 +750,14 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 			fwd->base_seq = v->seq;
 	}
 
-	a = analyze_segment(f, fwd, rev, v, ts);
+	a = analyze_segment(f, fwd, rev, v, ts, &unseen_bytes);
+	if (__builtin_expect((a & A_ACK_LOST_PACKET) != 0, 0)) {
+		/* The unseen data was rev's: c2s when rev is the client (as known now). */
+		const int to_client = (d ^ 1) == client_side(f) ? 0 : 1;
+
+		c->capture_loss_acks[to_client]++;
+		c->capture_loss_bytes[to_client] += unseen_bytes;
+	}
 
 	/* Handshake RTT used by the out-of-order rule, set after the analysis. */
 	if (is_syn_only(fl)) {
