@@ -85,6 +85,8 @@ $CHECK conservation "$TMP/stats.jsonl" "$TMP/flows.jsonl" >/dev/null
 
 # The values Prometheus stored (queried after the probe stopped: the last scrape).
 $LIVE prom-api "http://127.0.0.1:$PS" "$TMP/stats.jsonl"
+# Every query of the Grafana dashboard in docs/ returns data from that server.
+$LIVE dashboard "http://127.0.0.1:$PS" "$SRC/docs/grafana/dpprobe-dashboard.json" "$TMP/stats.jsonl"
 $LIVE scrape "$TMP/scrape.txt" "$TMP/stats.jsonl"
 
 # /dpprobe/flows: the most retransmitting of the records written, most first.

@@ -431,6 +431,30 @@ def cmd_wait_prom(url, expr, want, timeout):
     fail(f"{expr} never became {want} in {timeout} s (last {last})")
 
 
+def cmd_dashboard(url, dashboard, stats):
+    """Every query of the Grafana dashboard returns data from this Prometheus.
+
+    Grafana's $__rate_interval becomes 1m (the test's scrapes span less). The
+    only panel allowed to be empty is ring occupancy, and only when no queue
+    of the final snapshot reports occupancy (no virtual PMD does)."""
+    dash = json.load(open(dashboard))
+    final = snapshots(stats)[-1]
+    occupancy = any(q["occupancy"]["supported"] for p in final["ports"] for q in p["queues"])
+    n = 0
+    for panel in dash["panels"]:
+        for t in panel["targets"]:
+            expr = t["expr"].replace("$__rate_interval", "1m")
+            res = prom_query(url, expr)
+            n += 1
+            if res:
+                continue
+            if "occupancy" in expr and not occupancy:
+                print(f"dashboard: '{panel['title']}' empty: no queue reports occupancy")
+                continue
+            fail(f"dashboard panel '{panel['title']}': {expr} returned no data")
+    print(f"dashboard: {n} queries of {len(dash['panels'])} panels returned data")
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "prom-api":
@@ -441,6 +465,8 @@ def main():
         flows = cmd_telemetry(sys.argv[2], sys.argv[3])
         if len(sys.argv) > 4:
             json.dump(flows, open(sys.argv[4], "w"))
+    elif cmd == "dashboard":
+        cmd_dashboard(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "wait-prom":
         cmd_wait_prom(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
     else:
