@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <rte_cfgfile.h>
 #include <rte_log.h>
@@ -31,6 +33,7 @@ enum opt_kind {
 	OPT_DIST,    /* "queues" or "sw" */
 	OPT_CHOICE,  /* one of `choices`, stored as its index (uint32_t) */
 	OPT_NUMBER,  /* positive finite number at most max (double) */
+	OPT_LISTEN,  /* [ADDR:]PORT, ADDR an IPv4 literal or [IPv6] */
 };
 
 struct opt_desc {
@@ -71,6 +74,15 @@ static const struct opt_desc options[] = {
 	 "are counted, not made into flows; a SYN reusing one reports the gap (default 60)"},
 	{"time-wait-slots", 0, OPT_U32, OFF(time_wait_slots), 16, 1u << 28,
 	 "ended 4-tuples remembered per worker at most (default: --flow-capacity)"},
+	{"stall-threshold", 0, OPT_SECONDS, OFF(stall_threshold_s), 0, 86400,
+	 "a direction without progress this long (packet time) while it has unacknowledged "
+	 "payload or faces a zero window makes the flow's diagnosis 'stalled' (default 1)"},
+	{"idle-reset-threshold", 0, OPT_SECONDS, OFF(idle_reset_threshold_s), 0, 86400,
+	 "an RST after this much silence (no payload, SYN or FIN; packet time) is diagnosed "
+	 "as an idle timeout (default 10)"},
+	{"services", 0, OPT_U32, OFF(services), 0, 4096,
+	 "services (server ip:port) listed in each stats snapshot, the rest in services_other "
+	 "(default 20)"},
 	{"duration", 0, OPT_SECONDS, OFF(duration_s), 0, 31536000,
 	 "stop after this many seconds of wall time (default: until signal / end of input)"},
 	{"rxd", 0, OPT_POW2, OFF(rxd), 32, 32768,
@@ -89,6 +101,9 @@ static const struct opt_desc options[] = {
 	{"dist", 0, OPT_DIST, OFF(dist_sw), 0, 0,
 	 "queues: each worker polls RX queues (RSS, several files); sw: the first worker lcore "
 	 "polls every queue and spreads flows to the others by a symmetric hash (default queues)"},
+	{"prometheus", 0, OPT_LISTEN, OFF(prometheus), 0, 0,
+	 "serve /metrics (Prometheus text format) on [ADDR:]PORT; ADDR an IPv4 address or "
+	 "[IPv6], default 127.0.0.1 (default: off)"},
 	{"dist-ring", 0, OPT_POW2, OFF(dist_ring), 64, 1u << 20,
 	 "packets in flight per RX-lcore-to-worker ring in --dist sw, a power of two (default 4096)"},
 	{"load", 0, OPT_CHOICE, OFF(load), 0, 0,
@@ -138,6 +153,9 @@ void dpp_config_defaults(struct dpp_config *cfg)
 	cfg->close_linger_s = 5.0;
 	cfg->time_wait_s = 60.0;
 	cfg->time_wait_slots = 0;
+	cfg->stall_threshold_s = 1.0;
+	cfg->idle_reset_threshold_s = 10.0;
+	cfg->services = 20;
 	cfg->duration_s = 0.0;
 	cfg->rxd = 1024;
 	cfg->burst = 32;
@@ -166,6 +184,9 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
+
+static int parse_listen(struct dpp_config *cfg, const char *value, const char *where, char *err,
+			size_t errlen);
 
 /*
  * Apply one value to cfg. `where` names the source for the message:
@@ -241,6 +262,8 @@ static int apply(struct dpp_config *cfg, const struct opt_desc *o, const char *v
 		set_err(err, errlen, "%s: '%s' is not one of: %s", where, value, names);
 		return -EINVAL;
 	}
+	case OPT_LISTEN:
+		return parse_listen(cfg, value, where, err, errlen);
 	case OPT_DIST:
 		if (strcmp(value, "queues") == 0)
 			*(bool *)field = false;
@@ -282,6 +305,75 @@ static int apply(struct dpp_config *cfg, const struct opt_desc *o, const char *v
 	}
 	}
 	return -EINVAL;
+}
+
+/*
+ * --prometheus [ADDR:]PORT: a numeric address only (no name lookup before
+ * EAL starts), the port 1-65535. Binding is the caller's: a busy port is
+ * found then.
+ */
+static int parse_listen(struct dpp_config *cfg, const char *value, const char *where, char *err,
+			size_t errlen)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&cfg->prometheus_addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&cfg->prometheus_addr;
+	char addr[INET6_ADDRSTRLEN + 2] = "127.0.0.1";
+	const char *port = value, *colon;
+	unsigned long v;
+	char *end;
+
+	if (strlen(value) >= sizeof(cfg->prometheus)) {
+		set_err(err, errlen, "%s: '%s' is too long", where, value);
+		return -EINVAL;
+	}
+	if (value[0] == '[') {
+		const char *close = strchr(value, ']');
+
+		if (close == NULL || close[1] != ':' || (size_t)(close - value - 1) >= sizeof(addr)) {
+			set_err(err, errlen, "%s: '%s' is not [IPv6]:PORT", where, value);
+			return -EINVAL;
+		}
+		memcpy(addr, value + 1, (size_t)(close - value - 1));
+		addr[close - value - 1] = '\0';
+		port = close + 2;
+	} else if ((colon = strrchr(value, ':')) != NULL) {
+		if ((size_t)(colon - value) >= sizeof(addr)) {
+			set_err(err, errlen, "%s: '%s' is not ADDR:PORT", where, value);
+			return -EINVAL;
+		}
+		memcpy(addr, value, (size_t)(colon - value));
+		addr[colon - value] = '\0';
+		port = colon + 1;
+	}
+	errno = 0;
+	v = strtoul(port, &end, 10);
+	if (port[0] < '0' || port[0] > '9' || errno != 0 || *end != '\0' || v < 1 ||
+	    v > 65535) {
+		set_err(err, errlen, "%s: '%s': the port must be a number from 1 to 65535", where,
+			value);
+		return -EINVAL;
+	}
+	memset(&cfg->prometheus_addr, 0, sizeof(cfg->prometheus_addr));
+	if (value[0] == '[') {
+		if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1) {
+			set_err(err, errlen, "%s: '%s' is not an IPv6 address", where, addr);
+			return -EINVAL;
+		}
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)v);
+		cfg->prometheus_addrlen = sizeof(*in6);
+	} else {
+		if (inet_pton(AF_INET, addr, &in4->sin_addr) != 1) {
+			set_err(err, errlen, "%s: '%s' is not an IPv4 address (IPv6: [ADDR]:PORT)",
+				where, addr);
+			return -EINVAL;
+		}
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)v);
+		cfg->prometheus_addrlen = sizeof(*in4);
+	}
+	strcpy(cfg->prometheus, value);
+	return 0;
 }
 
 static const struct opt_desc *find_option(const char *name)
@@ -399,6 +491,7 @@ const char *dpp_config_usage(void)
 			 options[i].kind == OPT_PATH ? "PATH" :
 			 options[i].kind == OPT_SECONDS ? "SEC" :
 			 options[i].kind == OPT_DIST || options[i].kind == OPT_CHOICE ? "MODE" :
+			 options[i].kind == OPT_LISTEN ? "[ADDR:]PORT" :
 			 options[i].kind == OPT_NUMBER ? "X" : "N");
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  %-26s %s\n", lhs,
 					options[i].help);

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define DPP_CONFIG_ERR_LEN 512
 
@@ -29,6 +30,9 @@ struct dpp_config {
 	double close_linger_s; /**< Closed flows stay this long (packet time). */
 	double time_wait_s;    /**< Ended 4-tuples remembered this long (packet time). */
 	uint32_t time_wait_slots; /**< Ended 4-tuples remembered per worker; 0: flow_capacity. */
+	double stall_threshold_s;      /**< A stall this long is diagnosed "stalled". */
+	double idle_reset_threshold_s; /**< An RST after this much silence is an idle timeout. */
+	uint32_t services;	       /**< Services listed per snapshot (top N). */
 	double duration_s; /**< 0: run until signal or end of input. */
 	uint32_t rxd;
 	uint32_t burst;
@@ -58,6 +62,9 @@ struct dpp_config {
 	uint32_t work_dist;       /**< enum dpp_work_dist. */
 	double stall_us;          /**< Injected poll stall length; 0: none. */
 	uint32_t stall_every;     /**< Polls between two stalls. */
+	char prometheus[64];  /**< --prometheus as given; "" when off. */
+	struct sockaddr_storage prometheus_addr; /**< Its address, parsed. */
+	unsigned int prometheus_addrlen;
 };
 
 /** Load profiles of the ring-sizing study's producer. */

@@ -27,12 +27,18 @@ Where each field comes from:
   win_max         from tcp.window_size_value (raw), scaled here (see below)
   wscale/mss/sack_ok  parsed here from the raw option bytes (tcp.options) of
                   the first SYN (c2s) / first SYN-ACK (s2c)
+  tshark_stream, tshark_sliced  (not contract fields) the tcp.stream, and how
+                  many of the counted frames were sliced (frame.cap_len <
+                  frame.len): what the probe's parse.sliced should sum to
 
-Which frames count (the contract's "Which packets count"), applied here on
-tshark's fields: tshark dissects TCP in the frame, the frame is not TCP inside
-ICMP/ICMPv6 (frame.protocols), at most 4 VLAN tags (vlan/ieee8021ad layers),
-IPv4 IHL >= 5, IP total length (IPv6: payload length + 40) >= the header and
-within the captured frame, not a fragment (ip.flags.mf, ip.frag_offset,
+Which frames count (the contract's "Which packets count", "Sliced frames
+count" and "Link types"), applied here on tshark's fields: the link type is
+one the contract names (frame.encap_type), tshark dissects TCP in the frame,
+the frame is not TCP inside ICMP/ICMPv6 (frame.protocols), at most 4 VLAN tags
+(vlan/ieee8021ad layers), IPv4 IHL >= 5, IP total length (IPv6: payload length
++ 40) >= the header and within the frame's length on the wire (frame.len),
+the whole IP and TCP header captured (a sliced frame counts with tcp.len from
+the IP length, as tshark gives it), not a fragment (ip.flags.mf, ip.frag_offset,
 ipv6.fraghdr), TCP data offset >= 5 and within the segment, options well
 formed (each length >= 2 and inside the header; MSS 4, WS 3, SACK-permitted
 2, timestamps 10, SACK 2+8n).
@@ -82,7 +88,8 @@ import sys
 from decimal import Decimal
 
 FIELDS = [
-    "frame.number", "frame.time_epoch", "frame.cap_len", "frame.protocols",
+    "frame.number", "frame.time_epoch", "frame.cap_len", "frame.len", "frame.encap_type",
+    "frame.protocols",
     "ip.src", "ip.dst", "ip.hdr_len", "ip.len", "ip.flags.mf", "ip.frag_offset",
     "ipv6.src", "ipv6.dst", "ipv6.plen", "ipv6.fraghdr.offset",
     "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.hdr_len", "tcp.len",
@@ -92,6 +99,12 @@ FIELDS = [
     "tcp.analysis.zero_window",
 ]
 IDX = {f: i for i, f in enumerate(FIELDS)}
+
+# Bytes before the IP header (VLAN tags aside), by Wireshark's encapsulation
+# number (frame.encap_type) for the link types the contract names: Ethernet,
+# Linux cooked v1 and v2, raw IP (101), IPv4 (228), IPv6 (229), BSD loopback
+# (DLT_NULL and DLT_LOOP). Frames of any other encapsulation never count.
+LINK_HDR_LEN = {1: 14, 25: 16, 210: 20, 7: 0, 129: 0, 130: 0, 15: 4, 174: 4}
 
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
@@ -155,7 +168,7 @@ def ival(s, default=None):
 
 class Frame:
     __slots__ = ("no", "ts", "src", "dst", "sport", "dport", "flags", "tlen",
-                 "win", "opts", "retrans", "ooo", "zw", "stream")
+                 "win", "opts", "retrans", "ooo", "zw", "stream", "sliced")
 
 
 def frame_of(cols):
@@ -173,20 +186,25 @@ def frame_of(cols):
         elif p in ("ip", "ipv6"):
             l3 = p
             break
-    if l3 is None or ntags > 4 or protos[0] != "eth":
+    link_hdr = LINK_HDR_LEN.get(ival(g("frame.encap_type")))
+    if l3 is None or ntags > 4 or link_hdr is None:
         return None
-    l3off = 14 + 4 * ntags
+    l3off = link_hdr + 4 * ntags
     cap = ival(g("frame.cap_len"), 0)
+    wire = ival(g("frame.len"), cap)
     if l3 == "ip":
         hl, tl = ival(g("ip.hdr_len")), ival(g("ip.len"))
-        if hl is None or tl is None or hl < 20 or tl < hl or l3off + tl > cap:
+        if hl is None or tl is None or hl < 20 or tl < hl or l3off + tl > wire:
             return None
         if ival(g("ip.flags.mf"), 0) or ival(g("ip.frag_offset"), 0):
             return None
         src, dst = g("ip.src"), g("ip.dst")
     else:
         plen = ival(g("ipv6.plen"))
-        if plen is None or l3off + 40 + plen > cap:
+        if plen is None:
+            return None
+        tl = 40 + plen
+        if l3off + tl > wire:
             return None
         if g("ipv6.fraghdr.offset") != "":
             return None
@@ -194,6 +212,8 @@ def frame_of(cols):
     thl, tlen = ival(g("tcp.hdr_len")), ival(g("tcp.len"))
     if thl is None or tlen is None or thl < 20 or tlen < 0:
         return None          # data offset < 5 or beyond the segment
+    if l3off + tl - tlen > cap:
+        return None          # sliced inside the IP or TCP header
     ok, opts = parse_options(g("tcp.options"))
     if not ok or len(bytes.fromhex(g("tcp.options").replace(":", ""))) != thl - 20:
         return None
@@ -211,6 +231,7 @@ def frame_of(cols):
     f.ooo = bool(g("tcp.analysis.out_of_order"))
     f.zw = bool(g("tcp.analysis.zero_window"))
     f.stream = int(g("tcp.stream"))
+    f.sliced = cap < wire
     return f
 
 
@@ -327,7 +348,8 @@ def build(frames):
             "first_ts": ts_out(frames[0].ts), "last_ts": ts_out(frames[-1].ts),
             "outcome": outcome, "rst_by": rst_by, "end_reason": None,
             "handshake": hs, "c2s": dirs["c2s"], "s2c": dirs["s2c"],
-            "tshark_stream": frames[0].stream}
+            "tshark_stream": frames[0].stream,
+            "tshark_sliced": sum(1 for f in frames if f.sliced)}
 
 
 def main():

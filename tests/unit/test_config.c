@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <cmocka.h>
 
@@ -124,6 +126,42 @@ static void config_rejects_small_mbuf_size(void **state)
 	expect_error(PARSE("--mbuf-size", "64"), "--mbuf-size", "out of range");
 }
 
+static void config_rejects_bad_prometheus_address(void **state)
+{
+	(void)state;
+	expect_error(PARSE("--prometheus", "0"), "--prometheus", "from 1 to 65535");
+	expect_error(PARSE("--prometheus", "70000"), "--prometheus", "from 1 to 65535");
+	expect_error(PARSE("--prometheus", "9100x"), "--prometheus", "from 1 to 65535");
+	expect_error(PARSE("--prometheus", "-1"), "--prometheus", "from 1 to 65535");
+	expect_error(PARSE("--prometheus", "localhost:9100"), "--prometheus", "not an IPv4");
+	expect_error(PARSE("--prometheus", "::1:9100"), "--prometheus", "not an IPv4");
+	expect_error(PARSE("--prometheus", "[::1]9100"), "--prometheus", "[IPv6]:PORT");
+	expect_error(PARSE("--prometheus", "[1.2.3.4]:9100"), "--prometheus", "not an IPv6");
+}
+
+static void config_prometheus_address_forms(void **state)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&cfg.prometheus_addr;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&cfg.prometheus_addr;
+
+	(void)state;
+	assert_int_equal(PARSE("--flows", "-"), DPP_CONFIG_RUN);
+	assert_string_equal(cfg.prometheus, ""); /* off by default */
+	/* A bare port listens on 127.0.0.1 only. */
+	assert_int_equal(PARSE("--prometheus", "9100"), DPP_CONFIG_RUN);
+	assert_int_equal(in4->sin_family, AF_INET);
+	assert_int_equal(ntohs(in4->sin_port), 9100);
+	assert_int_equal(ntohl(in4->sin_addr.s_addr), INADDR_LOOPBACK);
+	assert_int_equal(PARSE("--prometheus", "0.0.0.0:65535"), DPP_CONFIG_RUN);
+	assert_int_equal(ntohs(in4->sin_port), 65535);
+	assert_int_equal(in4->sin_addr.s_addr, htonl(INADDR_ANY));
+	assert_int_equal(PARSE("--prometheus", "[::1]:1"), DPP_CONFIG_RUN);
+	assert_int_equal(in6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(in6->sin6_port), 1);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr));
+	assert_int_equal(cfg.prometheus_addrlen, sizeof(*in6));
+}
+
 static void config_rejects_positional_argument(void **state)
 {
 	(void)state;
@@ -184,6 +222,47 @@ static void config_rejects_config_key_in_file(void **state)
 	unlink(path);
 }
 
+static void config_rejects_bad_diagnosis_thresholds(void **state)
+{
+	(void)state;
+	expect_error(PARSE("--stall-threshold", "0"), "--stall-threshold", "greater than 0");
+	expect_error(PARSE("--stall-threshold", "1s"), "--stall-threshold", "not a number");
+	expect_error(PARSE("--idle-reset-threshold", "-10"), "--idle-reset-threshold",
+		     "greater than 0");
+	expect_error(PARSE("--idle-reset-threshold", "86401"), "--idle-reset-threshold",
+		     "at most 86400");
+}
+
+static void config_rejects_bad_services_count(void **state)
+{
+	(void)state;
+	expect_error(PARSE("--services", "-1"), "--services", "non-negative integer");
+	expect_error(PARSE("--services", "4097"), "--services", "out of range");
+	expect_error(PARSE("--services", "ten"), "--services", "non-negative integer");
+}
+
+static void config_rejects_bad_diagnosis_value_in_file(void **state)
+{
+	char *path = write_ini("[probe]\nstall-threshold = never\n");
+
+	(void)state;
+	expect_error(PARSE("--config", path), "stall-threshold", "not a number");
+	unlink(path);
+}
+
+static void config_diagnosis_options_apply_from_file_and_command_line(void **state)
+{
+	char *path = write_ini("[probe]\nstall-threshold = 0.25\nidle-reset-threshold = 30\n"
+			       "services = 5\n");
+
+	(void)state;
+	assert_int_equal(PARSE("--config", path, "--services", "0"), DPP_CONFIG_RUN);
+	assert_true(cfg.stall_threshold_s == 0.25);
+	assert_true(cfg.idle_reset_threshold_s == 30.0);
+	assert_int_equal(cfg.services, 0);
+	unlink(path);
+}
+
 static void config_defaults_match_contract(void **state)
 {
 	(void)state;
@@ -199,6 +278,10 @@ static void config_defaults_match_contract(void **state)
 	assert_int_equal(cfg.total_num_mbufs, 0);
 	assert_int_equal(cfg.mbuf_size, 2176);
 	assert_int_equal(cfg.flow_capacity, 1048576);
+	assert_true(cfg.stall_threshold_s == 1.0);
+	assert_true(cfg.idle_reset_threshold_s == 10.0);
+	assert_true(cfg.time_wait_s == 60.0);
+	assert_int_equal(cfg.services, 20);
 }
 
 static void config_no_options_is_valid(void **state)
@@ -275,6 +358,9 @@ static void config_help_and_version(void **state)
 	assert_int_equal(PARSE("--version"), DPP_CONFIG_VERSION);
 	assert_non_null(strstr(dpp_config_usage(), "--stats-interval"));
 	assert_non_null(strstr(dpp_config_usage(), "--flow-capacity"));
+	assert_non_null(strstr(dpp_config_usage(), "--stall-threshold SEC"));
+	assert_non_null(strstr(dpp_config_usage(), "--idle-reset-threshold SEC"));
+	assert_non_null(strstr(dpp_config_usage(), "--services N"));
 }
 
 int main(void)
@@ -292,6 +378,8 @@ int main(void)
 		cmocka_unit_test(config_rejects_trailing_garbage),
 		cmocka_unit_test(config_rejects_burst_out_of_range),
 		cmocka_unit_test(config_rejects_small_mbuf_size),
+		cmocka_unit_test(config_rejects_bad_prometheus_address),
+		cmocka_unit_test(config_prometheus_address_forms),
 		cmocka_unit_test(config_rejects_positional_argument),
 		cmocka_unit_test(config_rejects_unreadable_config_file),
 		cmocka_unit_test(config_rejects_malformed_config_file),
@@ -299,6 +387,10 @@ int main(void)
 		cmocka_unit_test(config_rejects_unknown_section),
 		cmocka_unit_test(config_rejects_bad_value_in_file),
 		cmocka_unit_test(config_rejects_config_key_in_file),
+		cmocka_unit_test(config_rejects_bad_diagnosis_thresholds),
+		cmocka_unit_test(config_rejects_bad_services_count),
+		cmocka_unit_test(config_rejects_bad_diagnosis_value_in_file),
+		cmocka_unit_test(config_diagnosis_options_apply_from_file_and_command_line),
 		cmocka_unit_test(config_defaults_match_contract),
 		cmocka_unit_test(config_no_options_is_valid),
 		cmocka_unit_test(config_command_line_options_apply),
