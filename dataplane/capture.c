@@ -102,7 +102,8 @@ static void walk_pcap(const uint8_t *m, size_t size, bool swap, struct dpp_captu
 
 		if (size - off < PCAP_REC_HDR) {
 			ci->stop_offset = off;
-			snprintf(ci->stop_why, sizeof(ci->stop_why), "truncated capture: a record header is cut short");
+			snprintf(ci->stop_why, sizeof(ci->stop_why),
+				 "truncated capture: a record header is cut short");
 			return;
 		}
 		caplen = rd32(m + off + 8, swap);
@@ -114,9 +115,10 @@ static void walk_pcap(const uint8_t *m, size_t size, bool swap, struct dpp_captu
 		}
 		if (size - off - PCAP_REC_HDR < caplen) {
 			ci->stop_offset = off;
-			snprintf(ci->stop_why, sizeof(ci->stop_why),
-				 "truncated capture: the last record is cut short (%zu of %u bytes)",
-				 size - off - PCAP_REC_HDR, caplen);
+			snprintf(
+				ci->stop_why, sizeof(ci->stop_why),
+				"truncated capture: the last record is cut short (%zu of %u bytes)",
+				size - off - PCAP_REC_HDR, caplen);
 			return;
 		}
 		note_wire_len(ci, m + off + PCAP_REC_HDR, caplen, rd32(m + off + 12, swap));
@@ -139,7 +141,8 @@ static void walk_pcapng(const uint8_t *m, size_t size, struct dpp_capture_info *
 
 		if (size - off < 12) {
 			ci->stop_offset = off;
-			snprintf(ci->stop_why, sizeof(ci->stop_why), "truncated capture: a block header is cut short");
+			snprintf(ci->stop_why, sizeof(ci->stop_why),
+				 "truncated capture: a block header is cut short");
 			return;
 		}
 		memcpy(&type, m + off, 4);
@@ -158,7 +161,8 @@ static void walk_pcapng(const uint8_t *m, size_t size, struct dpp_capture_info *
 		if (size - off < len) {
 			ci->stop_offset = off;
 			snprintf(ci->stop_why, sizeof(ci->stop_why),
-				 "truncated capture: the last block is cut short (%zu of %u bytes)", size - off, len);
+				 "truncated capture: the last block is cut short (%zu of %u bytes)",
+				 size - off, len);
 			return;
 		}
 		/*
@@ -184,7 +188,8 @@ static void walk_pcapng(const uint8_t *m, size_t size, struct dpp_capture_info *
 			if (ifc < nb_if && if_link[ifc] != first_link) {
 				ci->stop_offset = off;
 				snprintf(ci->stop_why, sizeof(ci->stop_why),
-					 "mixed link types: a packet of link type %u after link type "
+					 "mixed link types: a packet of link type %u after link "
+					 "type "
 					 "%d (libpcap reads only the first)",
 					 if_link[ifc], first_link);
 				return;
@@ -192,8 +197,7 @@ static void walk_pcapng(const uint8_t *m, size_t size, struct dpp_capture_info *
 		}
 		/* EPB: interface, timestamp (8), captured length, original length. */
 		if (type == PCAPNG_EPB && len >= 32)
-			note_wire_len(ci, m + off + 28,
-				      RTE_MIN(rd32(m + off + 20, swap), len - 32),
+			note_wire_len(ci, m + off + 28, RTE_MIN(rd32(m + off + 20, swap), len - 32),
 				      rd32(m + off + 24, swap));
 		if (type == PCAPNG_EPB || type == PCAPNG_SPB || type == PCAPNG_OPB)
 			ci->records++;
@@ -224,6 +228,15 @@ int dpp_capture_inspect(const char *path, struct dpp_capture_info *ci, char *err
 
 	memset(ci, 0, sizeof(*ci));
 	snprintf(ci->path, sizeof(ci->path), "%s", path);
+	/*
+	 * A pipe or a device (rx_pcap=/dev/stdin) can be read once only, by
+	 * net_pcap: it is taken as Ethernet, unchecked, and its end is found
+	 * the slow way (rx quiet while no error counter grows).
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		ci->link_type = DPP_LINK_ETHERNET;
+		return 0;
+	}
 	p = pcap_open_offline(path, pcap_err);
 	if (p == NULL) {
 		snprintf(err, errlen, "rx_pcap=%s: not a capture file libpcap can read: %s", path,
@@ -317,8 +330,8 @@ int dpp_captures_check(int argc, char **argv, char *err, size_t errlen)
 			vdev = argv[i] + 7;
 		if (vdev == NULL || strncmp(vdev, "net_pcap", 8) != 0)
 			continue;
-		n = dpp_capture_paths(strchr(vdev, ',') != NULL ? strchr(vdev, ',') + 1 : "",
-				      paths, RTE_DIM(paths));
+		n = dpp_capture_paths(strchr(vdev, ',') != NULL ? strchr(vdev, ',') + 1 : "", paths,
+				      RTE_DIM(paths));
 		for (unsigned int k = 0; k < n; k++) {
 			rc = dpp_capture_inspect(paths[k], &ci, err, errlen);
 			if (rc != 0)
