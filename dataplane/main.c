@@ -887,6 +887,7 @@ int main(int argc, char **argv)
 		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
 		rmdir(rundir);
+		free(eal_argv);
 	}
 
 	if (app.output_failed) {
