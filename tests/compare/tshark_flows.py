@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""tshark_flows.py CAPTURE [--tshark PATH] -- the accuracy reference.
+"""tshark_flows.py CAPTURE [--tshark PATH] [--skipped FILE] -- the accuracy reference.
 
 Builds one flow record per tshark `tcp.stream`, exactly as the dpprobe
 contract defines flow records (docs: "Flow records" and "Precise rules"), and
@@ -24,18 +24,33 @@ Where each field comes from:
                   .fast_retransmission or .spurious_retransmission
   out_of_order    non-SYN frames with tcp.analysis.out_of_order
   zero_window     frames with tcp.analysis.zero_window
-  win_max         from tcp.window_size_value (raw), scaled here (see below)
+  win_max         tcp.window_size: the window as tshark scaled it (see below)
   wscale/mss/sack_ok  parsed here from the raw option bytes (tcp.options) of
                   the first SYN (c2s) / first SYN-ACK (s2c)
 
 Which frames count (the contract's "Which packets count"), applied here on
 tshark's fields: tshark dissects TCP in the frame, the frame is not TCP inside
-ICMP/ICMPv6 (frame.protocols), at most 4 VLAN tags (vlan/ieee8021ad layers),
-IPv4 IHL >= 5, IP total length (IPv6: payload length + 40) >= the header and
-within the captured frame, not a fragment (ip.flags.mf, ip.frag_offset,
-ipv6.fraghdr), TCP data offset >= 5 and within the segment, options well
-formed (each length >= 2 and inside the header; MSS 4, WS 3, SACK-permitted
-2, timestamps 10, SACK 2+8n).
+ICMP/ICMPv6 (frame.protocols); the link layer is one the contract reads
+(Ethernet, Linux cooked v1/v2, raw IP, BSD loopback: tshark's eth, sll, raw,
+null), then at most 4 VLAN tags (vlan/ieee8021ad layers), then one IPv4 or
+IPv6 header (IPv6 extension headers allowed) directly followed by TCP: a
+frame with anything else in between (MPLS, PPPoE, GRE, IP in IP, VXLAN, ...)
+is a tunnel the contract does not cover and is left out; IPv4 IHL >= 5, IP
+total length (IPv6: payload length + 40) >= the header and within the
+frame's length on the wire (frame.len: a sliced frame counts when its IP and
+TCP headers were captured, as the contract's "Sliced frames count" says),
+not a fragment (ip.flags.mf, ip.frag_offset; an IPv6 fragment header with
+offset 0 and M clear is an atomic fragment, RFC 6946, and counts), TCP data
+offset >= 5 and within the segment, options well formed and wholly captured
+(each length >= 2 and inside the header; MSS 4, WS 3, SACK-permitted 2,
+timestamps 10, SACK 2+8n). An IPv4 total length of 0 (TSO, frames over
+64 KiB) is taken as the frame's length, as tshark does (ip.tso_support).
+
+--skipped FILE writes a JSON object counting the frames left out by reason
+(icmp, link:NAME, encap:CHAIN, fragment, malformed:WHAT), and the frames
+that counted although sliced ("sliced") or on a link other than Ethernet
+("linklayer:NAME"), so a comparison can say why a flow is not in the
+reference.
 
 Places where tshark's view and the contract can differ ON PURPOSE (and what
 this script does):
@@ -51,12 +66,17 @@ this script does):
     `fragments` and never tracks them. Dropped here.
  3. TCP inside ICMP errors: tshark dissects the quoted header as tcp (with a
     tcp.stream); the contract says it is not TCP. Dropped here.
- 4. tcp.window_size (the scaled window) applies tshark's own guesses
-    (tcp.default_window_size_scaling) when it saw no handshake; the contract
-    wants the raw 16-bit value for midstream flows and scaling only when both
-    the first SYN and the first SYN-ACK carried window scale. Computed here
-    from tcp.window_size_value; a shift above 14 is used as 14 (RFC 7323, and
-    what tshark does) -- `wscale` itself reports the raw option value.
+ 4. Window scaling: win_max is the largest tcp.window_size, the window as
+    tshark scaled it when it dissected the frame (one pass in file order, so
+    never retroactively). With the default tcp.default_window_size_scaling
+    ("not known") that is the contract's rule (Wireshark 4.0 packet-tcp.c,
+    dissect_tcp() "re-calculate window size" and verify_tcp_window_scaling()):
+    SYN and SYN-ACK windows raw; a side's shift is known from its own SYN or
+    SYN-ACK; a SYN or SYN-ACK without the option turns scaling off for both
+    sides, so with both captured a side is scaled only if both carried it;
+    with only one side's SYN captured that side is scaled by its shift and
+    the other stays raw; a shift above 14 is used as 14 (`wscale` reports
+    the raw option value).
  5. Flow boundaries: a flow is a tshark tcp.stream. tshark starts a new
     stream on a 4-tuple when a SYN arrives after the previous connection
     closed (port reuse); a probe with other rules (idle timeout, eviction,
@@ -82,11 +102,12 @@ import sys
 from decimal import Decimal
 
 FIELDS = [
-    "frame.number", "frame.time_epoch", "frame.cap_len", "frame.protocols",
+    "frame.number", "frame.time_epoch", "frame.cap_len", "frame.len", "frame.protocols",
+    "sll.ifindex",
     "ip.src", "ip.dst", "ip.hdr_len", "ip.len", "ip.flags.mf", "ip.frag_offset",
-    "ipv6.src", "ipv6.dst", "ipv6.plen", "ipv6.fraghdr.offset",
+    "ipv6.src", "ipv6.dst", "ipv6.plen", "ipv6.fraghdr.offset", "ipv6.fraghdr.more",
     "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.hdr_len", "tcp.len",
-    "tcp.flags", "tcp.window_size_value", "tcp.options",
+    "tcp.flags", "tcp.window_size_value", "tcp.window_size", "tcp.options",
     "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
     "tcp.analysis.spurious_retransmission", "tcp.analysis.out_of_order",
     "tcp.analysis.zero_window",
@@ -158,45 +179,88 @@ class Frame:
                  "win", "opts", "retrans", "ooo", "zw", "stream")
 
 
-def frame_of(cols):
-    """A Frame when the frame counts under the contract, else None."""
+# Link layers the contract reads (tshark's protocol names), and how many bytes
+# each puts before the first VLAN tag or IP header. Linux cooked v1 and v2 are
+# both "sll"; only v2 has sll.ifindex.
+LINK_HDR = {"eth": 14, "sll": 16, "null": 4, "raw": 0}
+TAG_LAYERS = ("vlan", "ieee8021ad")
+# Layers that may sit between the link header and IP without being another
+# protocol: tshark lists "ethertype" after Ethernet and Linux cooked headers.
+GLUE_LAYERS = ("ethertype",)
+# IPv6 extension headers the probe walks (an atomic fragment included).
+IPV6_EXT_LAYERS = ("ipv6.hopopts", "ipv6.routing", "ipv6.dstopts", "ipv6.fraghdr")
+
+
+def frame_of(cols, skipped=None):
+    """A Frame when the frame counts under the contract, else None.
+
+    skipped, a dict or None, gets one count per reason a frame is left out
+    ("icmp", "link:NAME", "encap:CHAIN", "fragment", "malformed:WHAT"), and
+    "sliced" counts frames that do count although their captured length is
+    below their length on the wire."""
+    def skip(reason):
+        if skipped is not None:
+            skipped[reason] = skipped.get(reason, 0) + 1
+        return None
+
     g = lambda f: cols[IDX[f]] if IDX[f] < len(cols) else ""
     protos = g("frame.protocols").split(":")
-    if "icmp" in protos or "icmpv6" in protos or "tcp" not in protos:
+    if "tcp" not in protos:
         return None
-    # link layer: Ethernet + VLAN tags before the first IP layer
-    l3 = None
-    ntags = 0
-    for p in protos:
-        if p in ("vlan", "ieee8021ad"):
-            ntags += 1
-        elif p in ("ip", "ipv6"):
-            l3 = p
-            break
-    if l3 is None or ntags > 4 or protos[0] != "eth":
-        return None
-    l3off = 14 + 4 * ntags
+    chain = protos[:protos.index("tcp")]
+    if "icmp" in chain or "icmpv6" in chain:
+        return skip("icmp")
+    if not chain or chain[0] not in LINK_HDR:
+        return skip("link:" + (chain[0] if chain else "none"))
+    # The link header, VLAN tags, one IP header (IPv6 with its extension
+    # headers), then TCP: anything else (MPLS, PPPoE, GRE, IP in IP, VXLAN,
+    # ...) is a tunnel or an encapsulation the contract does not read.
+    i, ntags = 1, 0
+    while i < len(chain) and (chain[i] in TAG_LAYERS or chain[i] in GLUE_LAYERS):
+        ntags += chain[i] in TAG_LAYERS
+        i += 1
+    l3 = chain[i] if i < len(chain) else None
+    rest = chain[i + 1:]
+    if (l3 not in ("ip", "ipv6") or (l3 == "ip" and rest)
+            or (l3 == "ipv6" and any(p not in IPV6_EXT_LAYERS for p in rest))):
+        return skip("encap:" + ":".join(chain))
+    if ntags > 4:
+        return skip("malformed:vlan_depth")
+    l3off = LINK_HDR[chain[0]] + 4 * ntags
+    if chain[0] == "sll" and g("sll.ifindex") != "":
+        l3off = 20
+    wire = ival(g("frame.len"), 0)
     cap = ival(g("frame.cap_len"), 0)
+    # IP length against the frame's length on the wire, not the captured
+    # length: a sliced frame counts when its IP and TCP headers were captured
+    # (tshark then has tcp.hdr_len and all of tcp.options, checked below).
     if l3 == "ip":
         hl, tl = ival(g("ip.hdr_len")), ival(g("ip.len"))
-        if hl is None or tl is None or hl < 20 or tl < hl or l3off + tl > cap:
-            return None
+        if hl is None or tl is None or hl < 20 or tl < hl or l3off + tl > wire:
+            return skip("malformed:ip_len")
         if ival(g("ip.flags.mf"), 0) or ival(g("ip.frag_offset"), 0):
-            return None
+            return skip("fragment")
         src, dst = g("ip.src"), g("ip.dst")
     else:
         plen = ival(g("ipv6.plen"))
-        if plen is None or l3off + 40 + plen > cap:
-            return None
-        if g("ipv6.fraghdr.offset") != "":
-            return None
+        if plen is None or l3off + 40 + plen > wire:
+            return skip("malformed:ip_len")
+        # RFC 6946: a fragment header with offset 0 and no more fragments
+        # is an atomic fragment, not a fragment.
+        if g("ipv6.fraghdr.offset") != "" and (ival(g("ipv6.fraghdr.offset"), 0)
+                                               or g("ipv6.fraghdr.more") in ("1", "True")):
+            return skip("fragment")
         src, dst = g("ipv6.src"), g("ipv6.dst")
     thl, tlen = ival(g("tcp.hdr_len")), ival(g("tcp.len"))
     if thl is None or tlen is None or thl < 20 or tlen < 0:
-        return None          # data offset < 5 or beyond the segment
+        return skip("malformed:tcp_hdr")   # data offset < 5, beyond the segment, or cut
     ok, opts = parse_options(g("tcp.options"))
     if not ok or len(bytes.fromhex(g("tcp.options").replace(":", ""))) != thl - 20:
-        return None
+        return skip("malformed:tcp_opt")
+    if cap < wire:
+        skip("sliced")
+    if chain[0] != "eth":
+        skip("linklayer:" + chain[0])
     f = Frame()
     f.no = int(g("frame.number"))
     f.ts = Decimal(g("frame.time_epoch"))
@@ -204,7 +268,10 @@ def frame_of(cols):
     f.sport, f.dport = int(g("tcp.srcport")), int(g("tcp.dstport"))
     f.flags = ival(g("tcp.flags"), 0)
     f.tlen = tlen
-    f.win = ival(g("tcp.window_size_value"), 0)
+    # tcp.window_size is the window as tshark scaled it when it dissected
+    # the frame (one pass, in file order): Wireshark 4.0's rule exactly
+    # (packet-tcp.c, dissect_tcp() and verify_tcp_window_scaling()).
+    f.win = ival(g("tcp.window_size"), ival(g("tcp.window_size_value"), 0))
     f.opts = opts
     f.retrans = bool(g("tcp.analysis.retransmission") or g("tcp.analysis.fast_retransmission")
                      or g("tcp.analysis.spurious_retransmission"))
@@ -254,9 +321,6 @@ def build(frames):
         dirs["c2s"].update(c_syn.opts)
     if first_synack is not None:
         dirs["s2c"].update(first_synack.opts)
-    scaling = (c_syn is not None and first_synack is not None
-               and c_syn.opts["wscale"] is not None
-               and first_synack.opts["wscale"] is not None)
 
     nsyn = nsynack = 0
     last_syn_before_sa = None
@@ -290,10 +354,7 @@ def build(frames):
             st["fin"] += 1
             if first_fin[d] is None:
                 first_fin[d] = f.no
-        win = f.win
-        if not fl & SYN and scaling:
-            win = win << min(st["wscale"], 14)
-        st["win_max"] = max(st["win_max"], win)
+        st["win_max"] = max(st["win_max"], f.win)
         if (synack_to_ack is None and first_synack is not None and d == "c2s"
                 and f.no > first_synack.no and fl & ACK
                 and not fl & (SYN | FIN | RST) and f.tlen == 0):
@@ -334,13 +395,19 @@ def main():
     ap = argparse.ArgumentParser(description="tshark reference flow records (JSON Lines)")
     ap.add_argument("capture")
     ap.add_argument("--tshark", default="tshark")
+    ap.add_argument("--skipped", metavar="FILE",
+                    help="write the counts of frames left out, by reason, as JSON")
     a = ap.parse_args()
     streams = {}
+    skipped = {}
     for line in run_tshark(a.capture, a.tshark):
         cols = line.split("\t")
-        f = frame_of(cols)
+        f = frame_of(cols, skipped)
         if f is not None:
             streams.setdefault(f.stream, []).append(f)
+    if a.skipped:
+        with open(a.skipped, "w") as fh:
+            json.dump(skipped, fh, sort_keys=True)
     recs = [build(fr) for fr in streams.values()]
     recs.sort(key=lambda r: (r["first_ts"], r["tshark_stream"]))
     out = sys.stdout
