@@ -50,7 +50,10 @@ timestamps 10, SACK 2+8n). An IPv4 total length of 0 (TSO, frames over
 (icmp, link:NAME, encap:CHAIN, fragment, malformed:WHAT), and the frames
 that counted although sliced ("sliced") or on a link other than Ethernet
 ("linklayer:NAME"), so a comparison can say why a flow is not in the
-reference.
+reference. A record whose tcp.stream also holds frames left out (not
+ICMP-quoted ones, which tshark does not analyse) carries "ref_left_out":
+{reason: frames}: tshark's analysis flags on its counted frames took those
+frames into account, so they may differ from the probe's by design.
 
 Places where tshark's view and the contract can differ ON PURPOSE (and what
 this script does):
@@ -99,7 +102,7 @@ import ipaddress
 import json
 import subprocess
 import sys
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 FIELDS = [
     "frame.number", "frame.time_epoch", "frame.cap_len", "frame.len", "frame.protocols",
@@ -160,7 +163,10 @@ def run_tshark(cap, tshark):
         cmd += ["-e", f]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True)
-    if p.returncode != 0:
+    # A capture cut short in the middle of a record (tshark's exit status
+    # 2 and its "cut short" message) still has every frame before the cut:
+    # that is where libpcap, and so net_pcap and the probe, stop too.
+    if p.returncode != 0 and not (p.returncode == 2 and "cut short in the middle" in p.stderr):
         sys.exit("tshark failed (%d): %s" % (p.returncode, p.stderr.strip()))
     return p.stdout.splitlines()
 
@@ -282,7 +288,9 @@ def frame_of(cols, skipped=None):
 
 
 def ts_out(d):
-    return float(d.quantize(Decimal("0.000001")))
+    # Microseconds, cut as libpcap cuts a nanosecond pcapng time for a
+    # microsecond reader (net_pcap's packet time): down, not to nearest.
+    return float(d.quantize(Decimal("0.000001"), rounding=ROUND_FLOOR))
 
 
 def us_between(a, b):
@@ -400,15 +408,31 @@ def main():
     a = ap.parse_args()
     streams = {}
     skipped = {}
+    left_out = {}      # tcp.stream -> {reason: frames} for frames left out of it
     for line in run_tshark(a.capture, a.tshark):
         cols = line.split("\t")
-        f = frame_of(cols, skipped)
+        why = {}
+        f = frame_of(cols, why)
+        for k, v in why.items():
+            skipped[k] = skipped.get(k, 0) + v
         if f is not None:
             streams.setdefault(f.stream, []).append(f)
+            continue
+        st = ival(cols[IDX["tcp.stream"]]) if IDX["tcp.stream"] < len(cols) else None
+        reasons = [k for k in why if k != "icmp"]
+        if st is not None and reasons:
+            d = left_out.setdefault(st, {})
+            d[reasons[0]] = d.get(reasons[0], 0) + 1
     if a.skipped:
         with open(a.skipped, "w") as fh:
             json.dump(skipped, fh, sort_keys=True)
     recs = [build(fr) for fr in streams.values()]
+    for r in recs:
+        # tshark's analysis of this stream also saw frames the contract
+        # leaves out (a tunnelled copy, a fragment, a malformed frame): its
+        # flags on the counted frames may differ from the probe's by design.
+        if r["tshark_stream"] in left_out:
+            r["ref_left_out"] = left_out[r["tshark_stream"]]
     recs.sort(key=lambda r: (r["first_ts"], r["tshark_stream"]))
     out = sys.stdout
     for r in recs:
