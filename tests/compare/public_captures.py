@@ -35,6 +35,9 @@ verdict:
                                            differently (unmatched flows on a 4-tuple
                                            both sides have)
   missing_flow / extra_flow                a 4-tuple only one side has
+  ref_left_out:WHAT                        tshark's stream also held frames the
+                                           contract leaves out (tunnelled copies,
+                                           fragments, malformed frames): by design
   sliced:FIELD                             a field differs in a capture with sliced
                                            frames
   window_scaling                           win_max
@@ -240,12 +243,23 @@ def compare(ref_path, probe_path, sliced):
             # A flow whose packet counts differ was cut differently or saw
             # other frames: every other field follows from that one cause.
             pk = [b for b in bad if b[0].endswith(".packets")]
-            if pk and (rl or pl or len(rs) != len(ps)):
+            if r.get("ref_left_out"):
+                causes = {"ref_left_out:" + ",".join(sorted({k.split(":")[0]
+                                                             for k in r["ref_left_out"]}))}
+            elif pk and (rl or pl or len(rs) != len(ps)):
                 causes = {"flow_boundary"}
             elif sliced:
                 causes = {"sliced:" + field_cause(b[0]) for b in bad}
             else:
                 causes = {field_cause(b[0]) for b in bad}
+            if "window_scaling" in causes:
+                # Which of Wireshark's cases: both SYN and SYN-ACK captured,
+                # or only one side's (then that side is scaled by its shift).
+                hs = r.get("handshake", {})
+                causes.discard("window_scaling")
+                causes.add("window_scaling:" + ("both_syns" if hs.get("syn") and hs.get("synack")
+                                                else "one_side_syn" if hs.get("syn") or hs.get("synack")
+                                                else "no_syn"))
             what = "; ".join("%s ref=%s probe=%s" % (f, cf.show(rv), cf.show(pv))
                              for f, rv, pv in bad)
             for c in sorted(causes):
