@@ -57,6 +57,14 @@ static const struct opt_desc options[] = {
 	 "an established flow idle this long (packet time) ends (default 300)"},
 	{"syn-timeout", 0, OPT_SECONDS, OFF(syn_timeout_s), 0, 31536000,
 	 "an unanswered SYN flow ends as syn_timeout after this (packet time) (default 30)"},
+	{"close-linger", 0, OPT_SECONDS, OFF(close_linger_s), 0, 31536000,
+	 "a closed flow (FIN both ways or RST) stays this long (packet time) for late "
+	 "retransmissions of its FIN or RST (default 5)"},
+	{"time-wait", 0, OPT_SECONDS, OFF(time_wait_s), 0, 86400,
+	 "ended 4-tuples are remembered this long (packet time): late segments of a closed flow "
+	 "are counted, not made into flows; a SYN reusing one reports the gap (default 60)"},
+	{"time-wait-slots", 0, OPT_U32, OFF(time_wait_slots), 16, 1u << 28,
+	 "ended 4-tuples remembered per worker at most (default: --flow-capacity)"},
 	{"duration", 0, OPT_SECONDS, OFF(duration_s), 0, 31536000,
 	 "stop after this many seconds of wall time (default: until signal / end of input)"},
 	{"rxd", 0, OPT_POW2, OFF(rxd), 32, 32768,
@@ -88,6 +96,9 @@ void dpp_config_defaults(struct dpp_config *cfg)
 	cfg->stats_interval_s = 1.0;
 	cfg->idle_timeout_s = 300.0;
 	cfg->syn_timeout_s = 30.0;
+	cfg->close_linger_s = 5.0;
+	cfg->time_wait_s = 60.0;
+	cfg->time_wait_slots = 0;
 	cfg->duration_s = 0.0;
 	cfg->rxd = 1024;
 	cfg->burst = 32;

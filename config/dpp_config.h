@@ -26,6 +26,9 @@ struct dpp_config {
 	double stats_interval_s;
 	double idle_timeout_s;
 	double syn_timeout_s;
+	double close_linger_s; /**< Closed flows stay this long (packet time). */
+	double time_wait_s;    /**< Ended 4-tuples remembered this long (packet time). */
+	uint32_t time_wait_slots; /**< Ended 4-tuples remembered per worker; 0: flow_capacity. */
 	double duration_s; /**< 0: run until signal or end of input. */
 	uint32_t rxd;
 	uint32_t burst;

@@ -11,6 +11,7 @@
  * (stats/).
  */
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,7 +22,7 @@
 #include "dpp_config.h"
 #include "dpp_rings.h"
 #include "dpp_stats.h"
-#include "dpp_tcpparse.h"
+#include "dpp_flow.h"
 
 extern int dpp_dataplane_logtype;
 #define DPP_LOG(level, ...)                                                                       \
@@ -44,6 +45,8 @@ struct dpp_rxq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t ring_size;
+	uint16_t link_type; /**< enum dpp_link_type of its frames. */
+	uint32_t snaplen;   /**< A capture file's snap length; 0 on a live port. */
 	bool pcap_time; /**< Packets carry net_pcap's record time (us) in the dynfield. */
 	struct dpp_ring *dist_ring; /**< Non-NULL: dequeue mbufs from here, not from the port. */
 	struct dpp_rxq_stats stats;
@@ -66,7 +69,6 @@ struct dpp_lcore_ctx {
 	struct dpp_rxq rxq[DPP_MAX_QUEUES_PER_LCORE];
 	struct dpp_flow_table *flows;
 	struct dpp_ring *export_ring;
-	uint16_t cur_queue; /**< Queue of the packet being tracked (for records). */
 	bool flushing;      /**< At exit: retry the export ring instead of dropping. */
 	bool export_wait;   /**< Input is finite captures only: wait for the exporter, never drop. */
 	uint8_t *linear;    /**< 64 KiB to parse chained (jumbo) mbufs contiguously. */
@@ -93,15 +95,24 @@ int dpp_rx_main(void *arg);
 /** Flow sink used by the tracker: copies a record into the export ring. */
 int dpp_worker_export(void *arg, const struct dpp_flow_record *rec);
 
+/** One queue of a port: what its frames are (net_pcap: one capture file each). */
+struct dpp_port_queue {
+	uint16_t link_type; /**< enum dpp_link_type. */
+	uint32_t snaplen;   /**< Capture file's snap length, 0 for a live queue. */
+	uint64_t records;   /**< Complete records in its file (finite captures). */
+};
+
 /** Per-port facts the control loop needs. */
 struct dpp_port {
 	uint16_t port_id;
 	uint16_t nb_rxq;
+	uint16_t nb_txq; /**< Only for PMDs that refuse RX queues without TX queues; never used. */
 	uint16_t ring_size;
 	int socket_id;
 	bool finite;    /**< A net_pcap rx_pcap= file without infinite_rx: it ends. */
 	bool pcap_time; /**< net_pcap: the dynfield holds the pcap record time in us. */
 	char driver[32];
+	struct dpp_port_queue queue[DPP_MAX_QUEUES_PER_LCORE];
 };
 
 /**
@@ -115,6 +126,42 @@ struct dpp_port {
  */
 int dpp_ports_setup(const struct dpp_config *cfg, struct dpp_port *ports, uint16_t nb_workers,
 		    char *err, size_t errlen);
+
+/** What a capture file is, from dpp_capture_inspect(). */
+struct dpp_capture_info {
+	char path[PATH_MAX];
+	int link_type;	      /**< LINKTYPE_* of the file (its first interface for pcapng). */
+	uint32_t snaplen;     /**< The file's snap length. */
+	uint64_t size;	      /**< Bytes. */
+	uint64_t records;     /**< Complete packet records libpcap will return. */
+	bool counted;	      /**< records was counted. */
+	uint64_t stop_offset; /**< Non-zero: the file stops being readable here... */
+	char stop_why[96];    /**< ...for this reason (cut short, corrupt header). */
+};
+
+/**
+ * Open a capture file as net_pcap will (libpcap), check its link type, and
+ * count its complete records.
+ *
+ * @return 0 (a truncated file too: see stop_offset), -EINVAL if libpcap
+ *   cannot read it, -ENOTSUP for a link type the parser does not decode,
+ *   another -errno; err holds one line naming the file and the reason.
+ */
+int dpp_capture_inspect(const char *path, struct dpp_capture_info *ci, char *err, size_t errlen);
+
+/** The result of dpp_captures_check() for a file, or NULL if it did not see it. */
+const struct dpp_capture_info *dpp_capture_find(const char *path);
+
+/** The rx_pcap= paths of a vdev argument string, in queue order; returns how many. */
+unsigned int dpp_capture_paths(const char *devargs, char paths[][PATH_MAX], unsigned int max);
+
+/**
+ * Check every rx_pcap= file of every net_pcap --vdev in the EAL arguments
+ * before EAL starts; print one warning line per truncated file.
+ *
+ * @return 0, or -errno with err filled (exit 2).
+ */
+int dpp_captures_check(int argc, char **argv, char *err, size_t errlen);
 
 /** Stop and close every port. */
 void dpp_ports_close(struct dpp_port *ports, uint16_t nb_ports);

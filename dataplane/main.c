@@ -89,7 +89,24 @@ struct app {
 	FILE *stats_out;
 	uint64_t flow_records;
 	bool output_failed;
+	char output_error[PATH_MAX + 128]; /**< The first failure, as the one line printed. */
 };
+
+/*
+ * An output failed (a full disk, a closed pipe): remember the first failure
+ * as the line to print; the control loop then stops the probe cleanly
+ * rather than lose records silently for the rest of the run.
+ */
+static void fail_output(struct app *app, const char *what, const char *path)
+{
+	int e = errno != 0 ? errno : EIO;
+
+	if (app->output_failed)
+		return;
+	app->output_failed = true;
+	snprintf(app->output_error, sizeof(app->output_error), "--%s %s: write failed: %s", what,
+		 path, strerror(e));
+}
 
 static FILE *open_output(const char *path, const char *what)
 {
@@ -173,19 +190,23 @@ static void *flow_mem_alloc(size_t size, int socket, size_t *mapped)
 }
 
 /*
- * Bytes of the flow tables that the kernel backs with huge pages, from
- * /proc/self/smaps (AnonHugePages of the mappings that hold them). The
- * tables are fully touched at init, so this is read once, after it.
+ * Bytes of the flow tables the kernel backs with memory (Rss) and, of
+ * those, with huge pages (AnonHugePages), from /proc/self/smaps. The
+ * tables are touched only as flows use them, so this follows the flows in
+ * use, not the capacity: it is read again at every snapshot (main lcore,
+ * outside the data path).
  */
-static uint64_t flow_mem_huge_bytes(void *const *mem, uint16_t n, size_t len)
+static void flow_mem_usage(void *const *mem, uint16_t n, size_t len, uint64_t *resident,
+			   uint64_t *huge)
 {
 	char line[256];
 	bool ours = false;
-	uint64_t kb_total = 0;
+	uint64_t rss_kb = 0, huge_kb = 0;
 	FILE *f = fopen("/proc/self/smaps", "r");
 
+	*resident = *huge = 0;
 	if (f == NULL)
-		return 0;
+		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		uintptr_t lo, hi;
 		uint64_t kb;
@@ -196,11 +217,14 @@ static uint64_t flow_mem_huge_bytes(void *const *mem, uint16_t n, size_t len)
 				if (lo < (uintptr_t)mem[i] + len && (uintptr_t)mem[i] < hi)
 					ours = true;
 		} else if (ours && sscanf(line, "AnonHugePages: %" SCNu64 " kB", &kb) == 1) {
-			kb_total += kb;
+			huge_kb += kb;
+		} else if (ours && sscanf(line, "Rss: %" SCNu64 " kB", &kb) == 1) {
+			rss_kb += kb;
 		}
 	}
 	fclose(f);
-	return kb_total * 1024;
+	*resident = rss_kb * 1024;
+	*huge = huge_kb * 1024;
 }
 
 static struct dpp_lcore_ctx *new_lcore_ctx(const struct app *app, unsigned int lcore_id,
@@ -244,6 +268,9 @@ static void attach_flow_table(struct app *app, struct dpp_lcore_ctx *ctx, uint16
 	fp.capacity = app->cfg.flow_capacity;
 	fp.idle_timeout_ns = (uint64_t)(app->cfg.idle_timeout_s * 1e9);
 	fp.syn_timeout_ns = (uint64_t)(app->cfg.syn_timeout_s * 1e9);
+	fp.close_linger_ns = (uint64_t)(app->cfg.close_linger_s * 1e9);
+	fp.time_wait_ns = (uint64_t)(app->cfg.time_wait_s * 1e9);
+	fp.time_wait_slots = app->cfg.time_wait_slots;
 	fmem = dpp_flow_table_mem_size(&fp);
 	mem = flow_mem_alloc(fmem, socket, &app->flow_mem_size);
 	if (mem == NULL) {
@@ -285,6 +312,8 @@ static void attach_port_queue(struct app *app, struct dpp_lcore_ctx *ctx,
 	rxq->port_id = port->port_id;
 	rxq->queue_id = q;
 	rxq->ring_size = port->ring_size;
+	rxq->link_type = port->queue[q].link_type;
+	rxq->snaplen = port->queue[q].snaplen;
 	rxq->pcap_time = port->pcap_time;
 	if (dpp_rxq_stats_init(&rxq->stats, ctx->burst,
 			       (int)rte_lcore_to_socket_id(ctx->lcore_id)) != 0)
@@ -347,10 +376,26 @@ static void setup_lcores(struct app *app)
 		app->rx->export_wait = all_finite;
 
 	if (app->rx != NULL) {
+		uint16_t link_type = app->ports[0].queue[0].link_type;
+		uint32_t snaplen = UINT32_MAX;
+
 		/* Every port queue on the RX lcore; one ring from it to each worker. */
 		for (uint16_t p = 0; p < app->nb_ports; p++)
-			for (uint16_t q = 0; q < app->ports[p].nb_rxq; q++)
+			for (uint16_t q = 0; q < app->ports[p].nb_rxq; q++) {
+				const struct dpp_port_queue *pq = &app->ports[p].queue[q];
+
+				/*
+				 * A worker's ring mixes every queue's packets: one link
+				 * type for all, and the smallest snap length (a frame
+				 * that long may have been sliced) stands for all.
+				 */
+				if (pq->link_type != link_type)
+					die_bad_input("--dist sw: every input must have the same link "
+						      "type (use --dist queues for mixed captures)");
+				if (pq->snaplen == 0 || pq->snaplen < snaplen)
+					snaplen = pq->snaplen;
 				attach_port_queue(app, app->rx, &app->ports[p], q);
+			}
 		for (uint16_t w = 0; w < app->nb_workers; w++) {
 			struct dpp_lcore_ctx *ctx = app->workers[w];
 			struct dpp_rxq *src = &ctx->rxq[ctx->nb_rxq++];
@@ -366,6 +411,8 @@ static void setup_lcores(struct app *app)
 			app->rings[app->nb_rings++] = app->rx->dist[w];
 			src->dist_ring = app->rx->dist[w];
 			src->queue_id = w;
+			src->link_type = link_type;
+			src->snaplen = snaplen;
 			src->pcap_time = all_pcap;
 			if (dpp_rxq_stats_init(&src->stats, ctx->burst, SOCKET_ID_ANY) != 0)
 				rte_exit(EXIT_FAILURE, "cannot allocate ring stats\n");
@@ -408,8 +455,6 @@ static void setup_lcores(struct app *app)
 			.capacity = app->cfg.flow_capacity,
 			.flow_state_bytes = dpp_flow_state_size(),
 			.bytes = (uint64_t)app->flow_table_bytes * app->nb_workers,
-			.huge_bytes = flow_mem_huge_bytes(app->flow_mem, app->nb_workers,
-							  app->flow_mem_size),
 		},
 	};
 }
@@ -434,8 +479,9 @@ static unsigned int drain_exports(struct app *app)
 		while (budget > 0 &&
 		       (n = dpp_ring_dequeue(ring, recs, RTE_MIN(budget, RTE_DIM(recs)))) > 0) {
 			for (unsigned int i = 0; i < n; i++)
-				if (dpp_flow_json_write(app->flows_out, &recs[i]) != 0)
-					app->output_failed = true;
+				if (!app->output_failed &&
+				    dpp_flow_json_write(app->flows_out, &recs[i]) != 0)
+					fail_output(app, "flows", app->cfg.flows_path);
 			total += n;
 			budget -= n;
 		}
@@ -456,6 +502,46 @@ struct eof_watch {
 	uint64_t errors;
 	int quiet;
 };
+
+/*
+ * The quick answer: every capture's complete records (counted before EAL
+ * started) have been taken from its queue, and none wait in the RX
+ * lcore's rings. No waiting for quiet polls, so a small capture ends in
+ * milliseconds. False when a count is unknown.
+ */
+static bool inputs_all_read(const struct app *app)
+{
+	for (uint16_t p = 0; p < app->nb_ports; p++)
+		if (!app->ports[p].finite)
+			return false;
+	for (uint16_t q = 0; q < app->nb_queues; q++) {
+		const struct dpp_stats_queue_src *src = &app->queues[q];
+		const struct dpp_port *port = NULL;
+
+		for (uint16_t p = 0; p < app->nb_ports; p++)
+			if (app->ports[p].port_id == src->port_id)
+				port = &app->ports[p];
+		if (port == NULL || src->queue_id >= RTE_DIM(port->queue) ||
+		    src->rx->packets < port->queue[src->queue_id].records ||
+		    port->queue[src->queue_id].records == 0)
+			return false;
+	}
+	if (app->rx != NULL)
+		for (uint16_t w = 0; w < app->rx->nb_dist; w++)
+			if (dpp_ring_count(app->rx->dist[w]) != 0)
+				return false;
+	/* And every worker has tracked all it polled (it counts packets after a burst). */
+	for (uint16_t w = 0; w < app->nb_workers; w++) {
+		const struct dpp_lcore_ctx *ctx = app->workers[w];
+		uint64_t polled = 0;
+
+		for (uint16_t i = 0; i < ctx->nb_rxq; i++)
+			polled += __atomic_load_n(&ctx->rxq[i].stats.packets, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&ctx->counters.packets, __ATOMIC_ACQUIRE) != polled)
+			return false;
+	}
+	return true;
+}
 
 static bool inputs_exhausted(struct app *app, struct eof_watch *ew)
 {
@@ -502,8 +588,11 @@ static void write_snapshot(struct app *app, struct dpp_stats_writer *sw, bool fi
 {
 	if (sw == NULL)
 		return;
+	flow_mem_usage(app->flow_mem, app->nb_workers, app->flow_mem_size,
+		       &app->src.tables.resident_bytes, &app->src.tables.huge_bytes);
+	errno = 0;
 	if (dpp_stats_write(sw, wall_now(), final) != 0)
-		app->output_failed = true;
+		fail_output(app, "stats", app->cfg.stats_path);
 }
 
 int main(int argc, char **argv)
@@ -533,7 +622,26 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	rc = rte_eal_init(eal_argc, argv);
+	/* Capture files too: a wrong one is one line, before EAL prints anything. */
+	rc = dpp_captures_check(eal_argc, argv, err, sizeof(err));
+	if (rc < 0)
+		die_bad_input(err);
+
+	/*
+	 * EAL's telemetry warns that it made no legacy socket (harmless), on
+	 * stderr, before any error of ours: quiet by default (a later
+	 * --log-level on the command line still wins).
+	 */
+	char **eal_argv = calloc((size_t)eal_argc + 2, sizeof(*eal_argv));
+	static char quiet_telemetry[] = "--log-level=lib.telemetry:error";
+
+	if (eal_argv == NULL)
+		rte_exit(EXIT_FAILURE, "out of memory\n");
+	eal_argv[0] = argv[0];
+	eal_argv[1] = quiet_telemetry;
+	for (int i = 1; i < eal_argc; i++)
+		eal_argv[i + 1] = argv[i];
+	rc = rte_eal_init(eal_argc > 0 ? eal_argc + 1 : 0, eal_argv);
 	if (rc < 0) {
 		snprintf(err, sizeof(err), "EAL initialisation failed: %s (check the EAL options "
 			 "before --)", rte_strerror(rte_errno));
@@ -577,10 +685,18 @@ int main(int argc, char **argv)
 	for (;;) {
 		double now;
 
-		if (drain_exports(&app) == 0)
+		if (drain_exports(&app) == 0) {
+			if (inputs_all_read(&app)) {
+				/* The table as the input left it, before the exit flush. */
+				write_snapshot(&app, sw, false);
+				break;
+			}
 			rte_delay_us_sleep(1000);
-		else if (fflush(app.flows_out) != 0)
-			app.output_failed = true;
+		} else {
+			errno = 0;
+			if (fflush(app.flows_out) != 0)
+				fail_output(&app, "flows", app.cfg.flows_path);
+		}
 		now = wall_now();
 		if (now >= next_stats) {
 			write_snapshot(&app, sw, false);
@@ -590,6 +706,10 @@ int main(int argc, char **argv)
 		}
 		if (signal_received) {
 			why = signal_received == SIGINT ? "SIGINT" : "SIGTERM";
+			break;
+		}
+		if (app.output_failed) {
+			why = "an output failed";
 			break;
 		}
 		if (app.cfg.duration_s > 0 && now - start >= app.cfg.duration_s) {
@@ -631,16 +751,19 @@ int main(int argc, char **argv)
 		rte_eal_wait_lcore(lcore_id);
 	while (drain_exports(&app) != 0)
 		;
+	errno = 0;
 	if (fflush(app.flows_out) != 0)
-		app.output_failed = true;
+		fail_output(&app, "flows", app.cfg.flows_path);
 
 	write_snapshot(&app, sw, true);
 	dpp_stats_writer_free(sw);
 
+	errno = 0;
 	if (app.flows_out != stdout && fclose(app.flows_out) != 0)
-		app.output_failed = true;
+		fail_output(&app, "flows", app.cfg.flows_path);
+	errno = 0;
 	if (app.stats_out != NULL && app.stats_out != stdout && fclose(app.stats_out) != 0)
-		app.output_failed = true;
+		fail_output(&app, "stats", app.cfg.stats_path);
 
 	dpp_ports_close(app.ports, app.nb_ports);
 	for (uint16_t w = 0; w < app.nb_workers; w++)
@@ -655,7 +778,7 @@ int main(int argc, char **argv)
 	}
 
 	if (app.output_failed) {
-		fprintf(stderr, "dpprobe: error: writing an output failed (disk full?)\n");
+		fprintf(stderr, "dpprobe: error: %s\n", app.output_error);
 		return EXIT_FAILURE;
 	}
 	return 0;

@@ -18,6 +18,9 @@
 
 #include "dpp_dataplane.h"
 
+/* Descriptors of each unused TX queue (PMDs that need TX queues to receive). */
+#define DPP_TXQ_DESC 512
+
 /* Per-lcore mempool cache, as testpmd sizes it. */
 #define DPP_MEMPOOL_CACHE 256
 
@@ -89,6 +92,53 @@ static uint16_t pick_nb_rxq(const struct dpp_config *cfg, const struct rte_eth_d
  */
 static uint8_t symmetric_rss_key[52];
 
+/*
+ * What each queue's frames are. A net_pcap queue reads one rx_pcap= file,
+ * in the order of the devargs: its link type and snap length come from the
+ * file (checked before EAL started). Every other queue is a live Ethernet
+ * port, whose frames may have been sliced by a packet broker.
+ */
+static int describe_queues(struct dpp_port *p, const char *args, char *err, size_t errlen)
+{
+	static char paths[DPP_MAX_QUEUES_PER_LCORE][PATH_MAX];
+	unsigned int n = 0;
+
+	if (strcmp(p->driver, "net_pcap") == 0)
+		n = dpp_capture_paths(args, paths, RTE_DIM(paths));
+	for (uint16_t q = 0; q < RTE_DIM(p->queue); q++) {
+		struct dpp_port_queue *pq = &p->queue[q];
+		const struct dpp_capture_info *known;
+		struct dpp_capture_info ci;
+
+		pq->link_type = DPP_LINK_ETHERNET;
+		pq->snaplen = 0;
+		pq->records = 0;
+		if (q >= n)
+			continue;
+		known = dpp_capture_find(paths[q]);
+		if (known == NULL) {
+			int rc = dpp_capture_inspect(paths[q], &ci, err, errlen);
+
+			if (rc != 0)
+				return rc;
+			known = &ci;
+		}
+		pq->link_type = (uint16_t)known->link_type;
+		pq->snaplen = known->snaplen;
+		pq->records = known->records;
+	}
+	return 0;
+}
+
+/*
+ * PMDs that refuse RX queues without as many TX queues (DPDK-FACTS:
+ * net_af_xdp, net_tap): they get TX queues that are never sent on.
+ */
+static bool needs_tx_queues(const char *driver)
+{
+	return strcmp(driver, "net_af_xdp") == 0 || strcmp(driver, "net_tap") == 0;
+}
+
 static int configure_port(const struct dpp_config *cfg, struct dpp_port *p, uint16_t nb_workers,
 			  char *err, size_t errlen)
 {
@@ -108,6 +158,10 @@ static int configure_port(const struct dpp_config *cfg, struct dpp_port *p, uint
 	p->pcap_time = strcmp(info.driver_name, "net_pcap") == 0;
 	p->finite = p->pcap_time && pcap_is_finite(args);
 	p->nb_rxq = pick_nb_rxq(cfg, &info, nb_workers);
+	rc = describe_queues(p, args, err, errlen);
+	if (rc != 0)
+		return rc;
+	p->nb_txq = needs_tx_queues(p->driver) ? RTE_MIN(p->nb_rxq, info.max_tx_queues) : 0;
 	p->socket_id = rte_eth_dev_socket_id(p->port_id);
 	if (p->socket_id < 0)
 		p->socket_id = (int)rte_socket_id();
@@ -128,10 +182,10 @@ static int configure_port(const struct dpp_config *cfg, struct dpp_port *p, uint
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
 	}
 
-	rc = rte_eth_dev_configure(p->port_id, p->nb_rxq, 0, &conf);
+	rc = rte_eth_dev_configure(p->port_id, p->nb_rxq, p->nb_txq, &conf);
 	if (rc != 0) {
-		set_err(err, errlen, "port %u (%s): cannot configure %u rx queues: %s", p->port_id,
-			p->driver, p->nb_rxq, rte_strerror(-rc));
+		set_err(err, errlen, "port %u (%s): cannot configure %u rx and %u tx queues: %s",
+			p->port_id, p->driver, p->nb_rxq, p->nb_txq, rte_strerror(-rc));
 		return rc;
 	}
 	rc = dpp_rxq_ring_size(p->port_id, (uint16_t)cfg->rxd, &p->ring_size);
@@ -233,6 +287,15 @@ int dpp_ports_setup(const struct dpp_config *cfg, struct dpp_port *ports, uint16
 						    NULL, mp);
 			if (rc != 0) {
 				set_err(err, errlen, "port %u (%s): rx queue %u setup: %s",
+					p->port_id, p->driver, q, rte_strerror(-rc));
+				return rc;
+			}
+		}
+		/* Never sent on: only there because the PMD wants them. */
+		for (uint16_t q = 0; q < p->nb_txq; q++) {
+			rc = rte_eth_tx_queue_setup(p->port_id, q, DPP_TXQ_DESC, p->socket_id, NULL);
+			if (rc != 0) {
+				set_err(err, errlen, "port %u (%s): tx queue %u setup: %s",
 					p->port_id, p->driver, q, rte_strerror(-rc));
 				return rc;
 			}

@@ -26,7 +26,6 @@ int dpp_worker_export(void *arg, const struct dpp_flow_record *rec)
 	struct dpp_flow_record copy = *rec;
 
 	copy.lcore = ctx->lcore_id;
-	copy.queue = ctx->cur_queue;
 	/*
 	 * Live input can't wait: a full ring drops the record, counted. When
 	 * every input is a capture file nothing is lost by waiting, and a
@@ -64,55 +63,82 @@ static inline uint64_t tsc_to_ns(const struct dpp_lcore_ctx *ctx, uint64_t tsc)
 	       ((d % ctx->tsc_hz) * 1000000000ull) / ctx->tsc_hz;
 }
 
+/* 2^32 seconds in microseconds: see packet_ns(). */
+#define PCAP_TIME_WRAP_US (4294967296ull * 1000000ull)
+
 /*
  * Packet time: net_pcap puts the pcap record time, in microseconds, in
- * the timestamp dynfield and sets the rx-timestamp flag.
+ * the timestamp dynfield and sets the rx-timestamp flag. libpcap reads the
+ * record's seconds as a signed 32-bit number, so from 2038 on the value
+ * comes out negative (a huge uint64): pcap's seconds are unsigned, good
+ * until 2106 (CONTRACT "Timestamps"), so it is taken modulo 2^32 s.
  */
 static inline uint64_t packet_ns(const struct dpp_lcore_ctx *ctx, const struct dpp_rxq *q,
 				 const struct rte_mbuf *m, uint64_t burst_ns)
 {
-	if (q->pcap_time && ctx->ts_dynfield_offset >= 0 && (m->ol_flags & ctx->ts_dynflag))
-		return *RTE_MBUF_DYNFIELD(m, ctx->ts_dynfield_offset, const uint64_t *) * 1000ull;
+	if (q->pcap_time && ctx->ts_dynfield_offset >= 0 && (m->ol_flags & ctx->ts_dynflag)) {
+		uint64_t us = *RTE_MBUF_DYNFIELD(m, ctx->ts_dynfield_offset, const uint64_t *);
+
+		if (unlikely((int64_t)us < 0))
+			us += PCAP_TIME_WRAP_US;
+		return us * 1000ull;
+	}
 	return burst_ns;
 }
 
 /*
- * The frame as contiguous bytes, at most 64 KiB: chained mbufs (jumbo
- * frames) are copied into `linear`. NULL if the chain can't be read.
+ * The frame as the parser wants it: contiguous bytes (at most 64 KiB; a
+ * chain, as net_pcap builds for jumbo records, is copied into `linear`),
+ * its captured length and what is known of its wire length. The captured
+ * length is the sum of the segments' data_len, not pkt_len: net_pcap
+ * stores pkt_len in 16 bits, so a record over 64 KiB (Linux BIG TCP) has a
+ * pkt_len shorter than its chain. A capture file's frame shorter than the
+ * snap length is complete; one as long may have been sliced, and a live
+ * port's frames may have been sliced by a packet broker (CONTRACT "Sliced
+ * frames count").
  */
-static inline const uint8_t *frame_bytes(struct rte_mbuf *m, uint8_t *linear, uint16_t *len)
+static inline void frame_of(const struct dpp_rxq *q, struct rte_mbuf *m, uint8_t *linear,
+			    struct dpp_frame *fr, uint32_t *frame_len)
 {
-	uint32_t n = m->pkt_len;
+	uint32_t total = 0, copied = 0;
 
-	if (n > UINT16_MAX)
-		n = UINT16_MAX;
-	*len = (uint16_t)n;
-	if (likely(m->nb_segs == 1))
-		return rte_pktmbuf_mtod(m, const uint8_t *);
-	return rte_pktmbuf_read(m, 0, n, linear);
+	fr->link_type = q->link_type;
+	if (likely(m->nb_segs == 1)) {
+		fr->data = rte_pktmbuf_mtod(m, const uint8_t *);
+		total = copied = m->data_len;
+	} else {
+		for (const struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
+			uint32_t n = RTE_MIN((uint32_t)seg->data_len, (UINT16_MAX + 1u) - copied);
+
+			rte_memcpy(linear + copied, rte_pktmbuf_mtod(seg, const uint8_t *), n);
+			copied += n;
+			total += seg->data_len;
+		}
+		fr->data = linear;
+	}
+	fr->len = copied;
+	fr->wire_len = (q->snaplen != 0 && total < q->snaplen) ? total : DPP_WIRE_LEN_UNKNOWN;
+	*frame_len = total;
 }
 
 /*
  * Parse m into *view; false (counted by reason) when it is not a segment
  * the tracker takes.
  */
-static inline bool parse_one(struct dpp_lcore_ctx *ctx, struct rte_mbuf *m,
-			     struct dpp_pkt_view *view, uint8_t *linear)
+static inline bool parse_one(struct dpp_lcore_ctx *ctx, const struct dpp_rxq *q,
+			     struct rte_mbuf *m, struct dpp_pkt_view *view, uint8_t *linear,
+			     uint32_t *frame_len)
 {
-	const uint8_t *data;
-	uint16_t len;
+	struct dpp_frame fr;
 	int rc;
 
-	data = frame_bytes(m, linear, &len);
-	if (unlikely(data == NULL)) {
-		ctx->counters.parse[DPP_PARSE_MALFORMED_eth_truncated]++;
-		return false;
-	}
-	rc = dpp_tcp_parse(data, len, view);
+	frame_of(q, m, linear, &fr, frame_len);
+	rc = dpp_tcp_parse_frame(&fr, view);
 	if (unlikely(rc != DPP_PARSE_TCP)) {
 		ctx->counters.parse[rc]++;
 		return false;
 	}
+	ctx->counters.sliced += view->sliced;
 	return true;
 }
 
@@ -150,7 +176,6 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 		return 0;
 
 	burst_ns = q->pcap_time ? 0 : tsc_to_ns(ctx, rte_rdtsc());
-	ctx->cur_queue = q->queue_id;
 	for (uint16_t i = 0; i < n && i < DPP_PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	/* Parse a chunk, then hand it to the table at once (it prefetches across it). */
@@ -158,12 +183,15 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 		uint16_t nb_tcp = 0;
 
 		for (; i < n && nb_tcp < DPP_FLOW_BURST_MAX; i++) {
+			uint32_t frame_len;
 			uint64_t ts;
 
 			if (i + DPP_PREFETCH_AHEAD < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DPP_PREFETCH_AHEAD], void *));
-			bytes += pkts[i]->pkt_len;
-			if (!parse_one(ctx, pkts[i], &views[nb_tcp], linear))
+			bool tcp = parse_one(ctx, q, pkts[i], &views[nb_tcp], linear, &frame_len);
+
+			bytes += frame_len;
+			if (!tcp)
 				continue;
 			ts = packet_ns(ctx, q, pkts[i], burst_ns);
 			if (ts > ctx->last_pkt_ns)
@@ -171,7 +199,7 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 			ts_ns[nb_tcp++] = ts;
 		}
 		ctx->counters.tcp += nb_tcp;
-		dpp_flow_table_burst(ctx->flows, views, ts_ns, nb_tcp);
+		dpp_flow_table_burst(ctx->flows, views, ts_ns, nb_tcp, q->queue_id);
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
 
@@ -237,15 +265,14 @@ int dpp_worker_main(void *arg)
  * both directions of a flow meet in one worker's table. Packets that are
  * not trackable TCP go to worker 0, which counts them by reason.
  */
-static inline uint16_t dist_pick(const struct dpp_lcore_ctx *ctx, struct rte_mbuf *m,
-				 uint8_t *linear)
+static inline uint16_t dist_pick(const struct dpp_lcore_ctx *ctx, const struct dpp_rxq *q,
+				 struct rte_mbuf *m, uint8_t *linear, uint32_t *frame_len)
 {
 	struct dpp_pkt_view view;
-	const uint8_t *data;
-	uint16_t len;
+	struct dpp_frame fr;
 
-	data = frame_bytes(m, linear, &len);
-	if (data == NULL || dpp_tcp_parse(data, len, &view) != DPP_PARSE_TCP)
+	frame_of(q, m, linear, &fr, frame_len);
+	if (dpp_tcp_parse_frame(&fr, &view) != DPP_PARSE_TCP)
 		return 0;
 	return (uint16_t)(dpp_flow_hash_sym(&view) % ctx->nb_dist);
 }
@@ -298,9 +325,10 @@ int dpp_rx_main(void *arg)
 			got += n;
 			memset(nb_out, 0, sizeof(nb_out[0]) * ctx->nb_dist);
 			for (uint16_t k = 0; k < n; k++) {
-				uint16_t w = dist_pick(ctx, pkts[k], ctx->linear);
+				uint32_t frame_len;
+				uint16_t w = dist_pick(ctx, q, pkts[k], ctx->linear, &frame_len);
 
-				bytes += pkts[k]->pkt_len;
+				bytes += frame_len;
 				out[w][nb_out[w]++] = pkts[k];
 			}
 			for (uint16_t w = 0; w < ctx->nb_dist; w++) {

@@ -19,13 +19,14 @@
 #include <rte_common.h>
 
 #include "dpp_rings.h"
-#include "dpp_tcpparse.h"
+#include "dpp_flow.h"
 
 /** What one worker counts; written by that worker only. */
 struct dpp_lcore_counters {
 	uint64_t packets;      /**< Packets taken from RX queues. */
 	uint64_t bytes;        /**< Their frame bytes. */
 	uint64_t tcp;          /**< Packets parsed as trackable TCP. */
+	uint64_t sliced;       /**< Of those, frames cut short of their IP length (snap length). */
 	uint64_t parse[DPP_PARSE_RESULT_MAX]; /**< Per dpp_parse_result (index 0 unused). */
 	uint64_t export_drops; /**< Flow records lost to a full export ring. */
 	uint64_t cycles_busy;  /**< TSC cycles spent in polls that returned packets. */
@@ -75,6 +76,7 @@ struct dpp_stats_src {
 		uint32_t flow_state_bytes; /**< sizeof the state of one flow. */
 		uint64_t bytes;		   /**< All tables: state, buckets, header. */
 		uint64_t huge_bytes;	   /**< Of those, backed by huge pages. */
+		uint64_t resident_bytes;   /**< Of those, backed by memory at all (touched). */
 	} tables;
 };
 

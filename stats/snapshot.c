@@ -30,6 +30,7 @@ void dpp_stats_lcore_add(struct dpp_lcore_counters *out, const struct dpp_lcore_
 	out->tcp += in->tcp;
 	for (int i = 0; i < DPP_PARSE_RESULT_MAX; i++)
 		out->parse[i] += in->parse[i];
+	out->sliced += in->sliced;
 	out->export_drops += in->export_drops;
 	out->cycles_busy += in->cycles_busy;
 	out->cycles_total += in->cycles_total;
@@ -41,6 +42,8 @@ void dpp_stats_flow_add(struct dpp_flow_counters *out, const struct dpp_flow_cou
 	out->ended += in->ended;
 	out->evicted += in->evicted;
 	out->table_full_drops += in->table_full_drops;
+	out->late_segments += in->late_segments;
+	out->time_wait_overflow += in->time_wait_overflow;
 	out->syn += in->syn;
 	out->synack += in->synack;
 	out->rst += in->rst;
@@ -278,17 +281,19 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 	fprintf(f,
 		",\"flows\":{\"active\":%" PRIu64 ",\"created\":%" PRIu64 ",\"ended\":%" PRIu64
 		",\"evicted\":%" PRIu64 ",\"table_full_drops\":%" PRIu64
-		",\"export_drops\":%" PRIu64 "}",
+		",\"export_drops\":%" PRIu64 ",\"late_segments\":%" PRIu64
+		",\"time_wait_overflow\":%" PRIu64 "}",
 		active, flows.created, flows.ended, flows.evicted, flows.table_full_drops,
-		sum.export_drops);
+		sum.export_drops, flows.late_segments, flows.time_wait_overflow);
 	fprintf(f,
 		",\"flow_tables\":{\"count\":%u,\"capacity\":%u,\"flow_state_bytes\":%u"
-		",\"bytes_per_flow\":%.1f,\"bytes\":%" PRIu64 ",\"huge_bytes\":%" PRIu64 "}",
+		",\"bytes_per_flow\":%.1f,\"bytes\":%" PRIu64 ",\"huge_bytes\":%" PRIu64
+		",\"resident_bytes\":%" PRIu64 "}",
 		src->tables.count, src->tables.capacity, src->tables.flow_state_bytes,
 		src->tables.count && src->tables.capacity
 			? (double)src->tables.bytes / ((double)src->tables.count * src->tables.capacity)
 			: 0.0,
-		src->tables.bytes, src->tables.huge_bytes);
+		src->tables.bytes, src->tables.huge_bytes, src->tables.resident_bytes);
 	fprintf(f,
 		",\"tcp\":{\"syn\":%" PRIu64 ",\"synack\":%" PRIu64 ",\"rst\":%" PRIu64
 		",\"retrans\":%" PRIu64 ",\"zero_window\":%" PRIu64 ",\"refused\":%" PRIu64
@@ -298,9 +303,10 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 
 	fprintf(f,
 		",\"parse\":{\"packets\":%" PRIu64 ",\"tcp\":%" PRIu64 ",\"non_ip\":%" PRIu64
-		",\"non_tcp\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"malformed\":{",
+		",\"non_tcp\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"sliced\":%" PRIu64
+		",\"malformed\":{",
 		sum.packets, sum.tcp, sum.parse[DPP_PARSE_NON_IP], sum.parse[DPP_PARSE_NON_TCP],
-		sum.parse[DPP_PARSE_FRAGMENT]);
+		sum.parse[DPP_PARSE_FRAGMENT], sum.sliced);
 	first = true;
 	for (int r = DPP_PARSE_MALFORMED_FIRST; r < DPP_PARSE_RESULT_MAX; r++) {
 		if (sum.parse[r] == 0)

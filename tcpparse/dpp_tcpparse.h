@@ -4,11 +4,12 @@
 
 /**
  * @file
- * tcpparse: pure header parsing and the per-flow TCP tracker.
+ * tcpparse, the parser: one captured frame down to its TCP header, as a
+ * pure function over bytes and a length. The flow table, the tracker and
+ * the records it leaves are in dpp_flow.h.
  *
- * Nothing here depends on DPDK: the parser is a function over bytes and a
- * length, the tracker a function over parsed views and packet times. That
- * keeps both testable with hand-built bytes and fuzzable with libFuzzer.
+ * Nothing here depends on DPDK, which keeps the parser testable with
+ * hand-built bytes and fuzzable with libFuzzer.
  */
 
 #include <stdbool.h>
@@ -66,7 +67,8 @@ struct dpp_pkt_view {
 	uint32_t seq;
 	uint32_t ack;
 	uint16_t window;      /**< Raw 16-bit window field, unscaled. */
-	uint16_t payload_len; /**< TCP payload from the IP length (padding ignored). */
+	bool sliced;          /**< The frame was cut short of its IP length (CONTRACT: sliced). */
+	uint32_t payload_len; /**< TCP payload from the IP length (padding ignored). */
 	/* Options (RFC 9293 3.2, RFC 7323, RFC 2018). */
 	bool has_mss;
 	bool has_wscale;
@@ -80,7 +82,62 @@ struct dpp_pkt_view {
 };
 
 /**
- * Parse one Ethernet frame down to TCP.
+ * Link-layer header types the parser decodes: the LINKTYPE_ values of pcap
+ * and pcapng files (tcpdump.org/linktypes.html), which net_pcap hands over
+ * as they are in the file.
+ */
+enum dpp_link_type {
+	DPP_LINK_NULL = 0,	     /**< BSD loopback: 4-byte address family, host order. */
+	DPP_LINK_ETHERNET = 1,	     /**< Ethernet II, 802.1Q/802.1ad tags. */
+	DPP_LINK_RAW = 101,	     /**< Raw IP: IPv4 or IPv6 by the version nibble. */
+	DPP_LINK_LOOP = 108,	     /**< OpenBSD loopback: address family in network order. */
+	DPP_LINK_LINUX_SLL = 113,    /**< Linux cooked v1 (tcpdump -i any before libpcap 1.10). */
+	DPP_LINK_IPV4 = 228,	     /**< Raw IPv4. */
+	DPP_LINK_IPV6 = 229,	     /**< Raw IPv6. */
+	DPP_LINK_LINUX_SLL2 = 276,   /**< Linux cooked v2 (tcpdump -i any). */
+};
+
+/** Does the parser decode frames of this link type? */
+bool dpp_link_type_supported(int link_type);
+
+/** Short name of a link type ("ethernet", "linux_sll2", ...), or NULL if not supported. */
+const char *dpp_link_type_name(int link_type);
+
+/** A wire length that is not known (a live port, or a frame cut at the snap length). */
+#define DPP_WIRE_LEN_UNKNOWN UINT32_MAX
+
+/** One captured frame: its bytes and what is known of the frame it came from. */
+struct dpp_frame {
+	const uint8_t *data; /**< First byte of the link-layer header. */
+	uint32_t len;	     /**< Bytes readable at data (what was captured). */
+	/**
+	 * Bytes the frame had on the wire: len for a complete frame,
+	 * DPP_WIRE_LEN_UNKNOWN when it may have been sliced (a capture file's
+	 * frame as long as the snap length, any frame of a live port). An IP
+	 * length beyond len but not beyond wire_len is slicing: the segment is
+	 * tracked if its whole TCP header was captured, and view.sliced is set.
+	 */
+	uint32_t wire_len;
+	uint16_t link_type; /**< enum dpp_link_type. */
+};
+
+/**
+ * Parse one captured frame of any supported link type down to TCP.
+ *
+ * Linux cooked and Ethernet frames may carry up to 4 VLAN tags; then IPv4
+ * (options checked) or IPv6 (hop-by-hop, routing, destination-options and
+ * fragment headers walked, jumbograms measured). Every length is checked
+ * before it is read.
+ *
+ * @param fr   The frame.
+ * @param out  Valid only when DPP_PARSE_TCP is returned.
+ * @return DPP_PARSE_TCP, or the reason the frame is not tracked.
+ */
+int dpp_tcp_parse_frame(const struct dpp_frame *fr, struct dpp_pkt_view *out);
+
+/**
+ * Parse one complete Ethernet frame down to TCP (dpp_tcp_parse_frame() with
+ * DPP_LINK_ETHERNET and wire_len == len).
  *
  * Accepts IPv4 and IPv6 behind at most 4 VLAN tags (0x8100, 0x88a8, 0x9100),
  * IPv4 options and the IPv6 hop-by-hop, routing, destination-options and
@@ -101,177 +158,5 @@ const char *dpp_parse_result_name(int result);
 
 /** One-sentence description of a parse result, for docs and --help. Never NULL. */
 const char *dpp_parse_result_doc(int result);
-
-/* ------------------------------------------------------------------ */
-/* Flow records: what a flow leaves when it ends                       */
-/* ------------------------------------------------------------------ */
-
-enum dpp_flow_outcome {
-	DPP_OUTCOME_COMPLETED,
-	DPP_OUTCOME_ESTABLISHED,
-	DPP_OUTCOME_RESET,
-	DPP_OUTCOME_REFUSED,
-	DPP_OUTCOME_SYN_TIMEOUT,
-	DPP_OUTCOME_MIDSTREAM,
-	DPP_OUTCOME_MAX,
-};
-
-enum dpp_flow_end_reason {
-	DPP_END_FIN,
-	DPP_END_RST,
-	DPP_END_IDLE,
-	DPP_END_SYN_TIMEOUT,
-	DPP_END_EVICTED,
-	DPP_END_EXIT,
-	DPP_END_MAX,
-};
-
-enum dpp_flow_side {
-	DPP_SIDE_NONE = 0,
-	DPP_SIDE_CLIENT = 1,
-	DPP_SIDE_SERVER = 2,
-};
-
-/** Per-direction counters of a flow record (CONTRACT: c2s / s2c). */
-struct dpp_flow_dir_record {
-	uint64_t packets;
-	uint64_t payload_bytes;
-	uint32_t retrans;
-	uint32_t out_of_order;
-	uint32_t zero_window;
-	uint32_t rst;
-	uint32_t fin;
-	uint32_t win_max;   /**< Bytes, scaled per the contract. */
-	uint16_t mss;       /**< 0 when absent (null in JSON). */
-	uint8_t wscale;     /**< Valid when has_wscale. */
-	bool has_mss;
-	bool has_wscale;
-	bool sack_ok;
-	uint32_t dup_ack;     /**< Extra: duplicate ACKs (Wireshark's rule). */
-	uint32_t keep_alive;  /**< Extra: keep-alives. */
-	uint32_t zero_window_probe; /**< Extra: zero-window probes. */
-};
-
-/** A finished flow, flat so it can cross an rte_ring by value. */
-struct dpp_flow_record {
-	uint8_t ip_version;
-	uint8_t outcome;    /**< enum dpp_flow_outcome */
-	uint8_t end_reason; /**< enum dpp_flow_end_reason */
-	uint8_t rst_by;     /**< enum dpp_flow_side */
-	uint16_t client_port;
-	uint16_t server_port;
-	uint8_t client_ip[16];
-	uint8_t server_ip[16];
-	uint64_t first_ts_ns; /**< Packet time, ns since the epoch. */
-	uint64_t last_ts_ns;
-	uint32_t syn;    /**< SYN-without-ACK segments seen. */
-	uint32_t synack; /**< SYN+ACK segments seen. */
-	int64_t syn_to_synack_ns;  /**< -1 when not seen. */
-	int64_t synack_to_ack_ns;  /**< -1 when not seen. */
-	struct dpp_flow_dir_record c2s;
-	struct dpp_flow_dir_record s2c;
-	uint16_t lcore; /**< Filled by the dataplane. */
-	uint16_t queue; /**< Filled by the dataplane. */
-};
-
-const char *dpp_flow_outcome_name(int outcome);
-const char *dpp_flow_end_reason_name(int reason);
-
-/* ------------------------------------------------------------------ */
-/* Flow tracker: one table per worker lcore, no locks                  */
-/* ------------------------------------------------------------------ */
-
-/** Counters a table keeps; written only by its owner, read by the main lcore. */
-struct dpp_flow_counters {
-	uint64_t created;
-	uint64_t ended;
-	uint64_t evicted;
-	uint64_t table_full_drops;
-	/* TCP totals over all flows (CONTRACT stats "tcp"). */
-	uint64_t syn;
-	uint64_t synack;
-	uint64_t rst;
-	uint64_t retrans;
-	uint64_t zero_window;
-	uint64_t refused;
-	uint64_t syn_timeout;
-	uint64_t reset;
-	uint64_t completed;
-};
-
-struct dpp_flow_params {
-	uint32_t capacity;        /**< Flows the table can hold. */
-	uint64_t idle_timeout_ns; /**< Established flows idle this long end as "idle". */
-	uint64_t syn_timeout_ns;  /**< Unanswered SYN flows end as "syn_timeout". */
-};
-
-/**
- * Called for every flow that ends. Returns 0 if the record was taken,
- * non-zero if it was dropped (the table counts nothing; the caller counts
- * export drops).
- */
-typedef int (*dpp_flow_sink_fn)(void *arg, const struct dpp_flow_record *rec);
-
-struct dpp_flow_table;
-
-/** Bytes of the state of one flow (the table adds its index: see mem_size). */
-size_t dpp_flow_state_size(void);
-
-/** Bytes of memory dpp_flow_table_init() needs for these params. */
-size_t dpp_flow_table_mem_size(const struct dpp_flow_params *params);
-
-/**
- * Build a table in caller-provided, zeroed, 64-byte-aligned memory of
- * dpp_flow_table_mem_size() bytes (rte_zmalloc_socket in the dataplane,
- * aligned_alloc in tests).
- *
- * @return The table (== mem), or NULL if params are invalid.
- */
-struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_params *params,
-					   dpp_flow_sink_fn sink, void *sink_arg);
-
-/**
- * Account one parsed TCP segment at packet time ts_ns. May end flows
- * (FIN both ways, RST, port reuse, eviction, timeouts reached by aging)
- * and hand their records to the sink.
- */
-void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
-			   uint64_t ts_ns);
-
-/** Largest burst dpp_flow_table_burst() prefetches at once (longer ones are split). */
-#define DPP_FLOW_BURST_MAX 64
-
-/**
- * The same as dpp_flow_table_packet() on v[0..n-1] with times ts_ns[0..n-1],
- * in that order, with the table's memory accesses for the whole burst
- * issued ahead (hash, bucket prefetch, flow prefetch, then tracking).
- */
-void dpp_flow_table_burst(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
-			  const uint64_t *ts_ns, uint16_t n);
-
-/**
- * Advance packet time to now_ns without a packet: ends flows whose idle or
- * SYN timeout has passed. Cheap when nothing is due.
- */
-void dpp_flow_table_expire(struct dpp_flow_table *t, uint64_t now_ns);
-
-/** End every flow still in the table with end_reason "exit". */
-void dpp_flow_table_flush(struct dpp_flow_table *t);
-
-/**
- * Symmetric hash of a segment's connection: IP version, addresses and ports,
- * the same value for both directions. Use it to spread packets over workers
- * (the table itself indexes with other bits of the same hash).
- *
- * @param v  A parsed segment.
- * @return 32-bit hash, equal for v and its reverse direction.
- */
-uint32_t dpp_flow_hash_sym(const struct dpp_pkt_view *v);
-
-/** Flows currently in the table. */
-uint64_t dpp_flow_table_active(const struct dpp_flow_table *t);
-
-/** The table's counters (owner lcore writes, others may read). */
-const struct dpp_flow_counters *dpp_flow_table_counters(const struct dpp_flow_table *t);
 
 #endif /* DPP_TCPPARSE_H */

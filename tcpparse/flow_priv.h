@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dpp_tcpparse.h"
+#include "dpp_flow.h"
 
 /* Wrap-safe sequence number comparisons (RFC 9293 section 3.4). */
 #define DPP_SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
@@ -20,8 +20,14 @@
 #define DPP_SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
 #define DPP_SEQ_GE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
 
-/** Closed flows stay this long (packet time, since their last packet) for trailing segments. */
-#define DPP_FLOW_LINGER_NS (2ULL * 1000 * 1000 * 1000)
+/**
+ * Closed flows stay this long (packet time, since their last packet) for
+ * trailing segments when params.close_linger_ns is 0 (CONTRACT default 5 s).
+ */
+#define DPP_FLOW_LINGER_NS (5ULL * 1000 * 1000 * 1000)
+
+/** A port_reuse_gap_us that was not measured. */
+#define DPP_FLOW_NO_REUSE UINT32_MAX
 
 /**
  * Aging class of a flow; each class is one LRU list ordered by last activity,
@@ -133,6 +139,9 @@ struct dpp_flow {
 	int64_t synack_to_ack_ns;
 	uint32_t syn;
 	uint32_t synack;
+	uint16_t queue;		 /**< RX queue of the first packet. */
+	uint16_t pad3;
+	uint32_t reuse_gap_us;	 /**< SYN reused a recently ended 4-tuple; DPP_FLOW_NO_REUSE. */
 	/* Line 4. */
 	struct dpp_tcp_dir_events ev[2] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));

@@ -4,8 +4,11 @@
  * One table per worker lcore; only its owner touches it, so there are no
  * locks, and all memory is given by the caller at init (no malloc).
  *
- * Layout (one block of dpp_flow_table_mem_size() bytes):
- *   struct dpp_flow_table | buckets[nbuckets] | flows[capacity]
+ * Layout (one block of dpp_flow_table_mem_size() bytes, zeroed by the
+ * caller, touched only as flows use it: anonymous memory stays unbacked
+ * until then, so start-up and resident memory follow the flows in use,
+ * not the capacity):
+ *   struct dpp_flow_table | buckets[nbuckets] | flows[capacity] | tw[slots]
  *
  * Key and hash. A flow is keyed by IP version, both addresses (16 bytes,
  * IPv4 in the first 4) and both ports, independent of direction: a flow
@@ -52,6 +55,17 @@
  *  3. Otherwise (a SYN or SYN-ACK, and every entry holds an open flow) the packet is
  *     not tracked and counts as table_full_drops.
  * Every eviction counts in counters.evicted.
+ *
+ * Recently ended 4-tuples (tw[], "time wait"). A flow that ends leaves its
+ * key's hash and last packet time in a 4-way set-associative memory,
+ * remembered for params.time_wait_ns. A segment without SYN for a 4-tuple
+ * that closed (FIN both ways or RST) within that time, after its linger,
+ * is counted in late_segments and creates no flow (it would be a bogus
+ * midstream flow: late FIN or RST retransmissions, the last ACK of a
+ * TIME_WAIT). A SYN that opens a new flow on a 4-tuple that ended within
+ * that time gets the gap (port_reuse_gap_us), as Wireshark's
+ * tcp.analysis.reused_ports. A full set forgets its oldest entry, counted
+ * in time_wait_overflow.
  */
 
 #include <string.h>
@@ -76,6 +90,15 @@ struct dpp_flow_list {
 	uint32_t count;
 };
 
+/* One remembered 4-tuple: its key hash (0 = empty) and end time (bit 0: it closed). */
+struct dpp_flow_tw {
+	uint64_t hash;
+	uint64_t end;
+};
+
+#define TW_WAYS 4
+#define TW_CLOSED 1ULL
+
 struct dpp_flow_table {
 	struct dpp_flow_counters cnt;
 	struct dpp_flow_params params;
@@ -85,11 +108,14 @@ struct dpp_flow_table {
 	uint64_t timeout_ns[DPP_FLOW_STATE_MAX];
 	struct dpp_flow_list lists[DPP_FLOW_STATE_MAX];
 	uint32_t bucket_mask;
-	uint32_t free_head; /* free entries, linked through dpp_flow.next */
+	uint32_t free_head;  /* ended entries, linked through dpp_flow.next */
+	uint32_t next_fresh; /* entries from here to capacity were never used */
 	uint32_t half_open_budget;
 	uint32_t active;
+	uint32_t tw_set_mask; /* sets of TW_WAYS entries, minus one */
 	struct dpp_flow_bucket *buckets;
 	struct dpp_flow *flows; /* flows[i - 1] is flow index i */
+	struct dpp_flow_tw *tw;
 } __attribute__((aligned(64)));
 
 #define ALIGN64(x) (((x) + 63) & ~(size_t)63)
@@ -245,9 +271,9 @@ static inline uint64_t flow_key_hash(const struct dpp_flow *f)
 	return pair_hash(f->addr[0], f->port[0], f->addr[1], f->port[1], f->ip_version);
 }
 
-static void bucket_remove(struct dpp_flow_table *t, uint32_t idx)
+static void bucket_remove(struct dpp_flow_table *t, uint32_t idx, uint64_t h)
 {
-	uint32_t b = (uint32_t)(flow_key_hash(flow_at(t, idx)) >> 32) & t->bucket_mask;
+	uint32_t b = (uint32_t)(h >> 32) & t->bucket_mask;
 
 	for (;;) {
 		struct dpp_flow_bucket *bk = &t->buckets[b];
@@ -297,6 +323,55 @@ static void list_append(struct dpp_flow_table *t, uint32_t idx)
 }
 
 /* ------------------------------------------------------------------ */
+/* Recently ended 4-tuples                                             */
+/* ------------------------------------------------------------------ */
+
+static inline struct dpp_flow_tw *tw_set(const struct dpp_flow_table *t, uint64_t h)
+{
+	return &t->tw[((uint32_t)h & t->tw_set_mask) * TW_WAYS];
+}
+
+static void tw_remember(struct dpp_flow_table *t, uint64_t h, uint64_t last_ns, bool closed)
+{
+	struct dpp_flow_tw *set, *victim;
+
+	if (t->params.time_wait_ns == 0)
+		return;
+	h |= 1; /* never 0, which marks a free entry */
+	set = tw_set(t, h);
+	victim = &set[0];
+	for (int i = 0; i < TW_WAYS; i++) {
+		if (set[i].hash == h || set[i].hash == 0) {
+			victim = &set[i];
+			goto store;
+		}
+		if ((set[i].end & ~TW_CLOSED) < (victim->end & ~TW_CLOSED))
+			victim = &set[i];
+	}
+	/* The set is full: the oldest goes, counted unless its time had passed. */
+	if (t->now_ns - (victim->end & ~TW_CLOSED) < t->params.time_wait_ns)
+		t->cnt.time_wait_overflow++;
+store:
+	victim->hash = h;
+	victim->end = (last_ns & ~TW_CLOSED) | (closed ? TW_CLOSED : 0);
+}
+
+/* The remembered end of h's 4-tuple within time_wait of now, or NULL. */
+static const struct dpp_flow_tw *tw_find(const struct dpp_flow_table *t, uint64_t h)
+{
+	const struct dpp_flow_tw *set;
+
+	if (t->params.time_wait_ns == 0)
+		return NULL;
+	h |= 1;
+	set = tw_set(t, h);
+	for (int i = 0; i < TW_WAYS; i++)
+		if (set[i].hash == h && t->now_ns - (set[i].end & ~TW_CLOSED) < t->params.time_wait_ns)
+			return &set[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
 /* Ending flows                                                        */
 /* ------------------------------------------------------------------ */
 
@@ -325,7 +400,10 @@ static void flow_end(struct dpp_flow_table *t, uint32_t idx, int reason)
 	if (t->sink)
 		t->sink(t->sink_arg, &rec);
 
-	bucket_remove(t, idx);
+	const uint64_t h = flow_key_hash(f);
+
+	tw_remember(t, h, f->last_ns, f->state == DPP_FLOW_CLOSED);
+	bucket_remove(t, idx, h);
 	list_unlink(t, idx);
 	f->next = t->free_head;
 	t->free_head = idx;
@@ -369,12 +447,29 @@ static void evict(struct dpp_flow_table *t, uint32_t idx)
 	flow_end(t, idx, DPP_END_EVICTED);
 }
 
+static inline bool has_free(const struct dpp_flow_table *t)
+{
+	return t->free_head != 0 || t->next_fresh <= t->params.capacity;
+}
+
+/* An unused entry: a freed one first (its lines are warm), else a fresh one. */
+static inline uint32_t take_free(struct dpp_flow_table *t)
+{
+	uint32_t idx = t->free_head;
+
+	if (idx != 0)
+		t->free_head = flow_at(t, idx)->next;
+	else
+		idx = t->next_fresh++;
+	return idx;
+}
+
 /* Make room for a new flow per the eviction policy; false if none. */
 static bool make_room(struct dpp_flow_table *t, bool half_open)
 {
 	if (half_open && t->lists[DPP_FLOW_HALF_OPEN].count >= t->half_open_budget)
 		evict(t, t->lists[DPP_FLOW_HALF_OPEN].head);
-	if (t->free_head)
+	if (has_free(t))
 		return true;
 	if (t->lists[DPP_FLOW_HALF_OPEN].head)
 		evict(t, t->lists[DPP_FLOW_HALF_OPEN].head);
@@ -382,7 +477,7 @@ static bool make_room(struct dpp_flow_table *t, bool half_open)
 		evict(t, t->lists[DPP_FLOW_CLOSED].head);
 	else if (!half_open && t->lists[DPP_FLOW_OPEN].head)
 		evict(t, t->lists[DPP_FLOW_OPEN].head);
-	return t->free_head != 0;
+	return has_free(t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -401,12 +496,26 @@ static uint32_t bucket_count(uint32_t capacity)
 
 static bool params_valid(const struct dpp_flow_params *p)
 {
-	return p != NULL && p->capacity > 0 && p->capacity <= (1U << 30);
+	return p != NULL && p->capacity > 0 && p->capacity <= (1U << 30) &&
+	       p->time_wait_slots <= (1U << 30);
 }
 
 size_t dpp_flow_state_size(void)
 {
 	return sizeof(struct dpp_flow);
+}
+
+/* Sets of the ended-4-tuple memory: a power of two, slots / TW_WAYS of them. */
+static uint32_t tw_set_count(const struct dpp_flow_params *p)
+{
+	uint64_t slots = p->time_wait_slots ? p->time_wait_slots : p->capacity;
+	uint32_t n = 1;
+
+	if (p->time_wait_ns == 0)
+		return 0;
+	while ((uint64_t)n * TW_WAYS < slots)
+		n <<= 1;
+	return n;
 }
 
 size_t dpp_flow_table_mem_size(const struct dpp_flow_params *params)
@@ -415,7 +524,8 @@ size_t dpp_flow_table_mem_size(const struct dpp_flow_params *params)
 		return 0;
 	return ALIGN64(sizeof(struct dpp_flow_table)) +
 	       (size_t)bucket_count(params->capacity) * sizeof(struct dpp_flow_bucket) +
-	       (size_t)params->capacity * sizeof(struct dpp_flow);
+	       (size_t)params->capacity * sizeof(struct dpp_flow) +
+	       (size_t)tw_set_count(params) * TW_WAYS * sizeof(struct dpp_flow_tw);
 }
 
 struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_params *params,
@@ -433,24 +543,28 @@ struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_para
 	t->sink_arg = sink_arg;
 	t->timeout_ns[DPP_FLOW_HALF_OPEN] = params->syn_timeout_ns;
 	t->timeout_ns[DPP_FLOW_OPEN] = params->idle_timeout_ns;
-	t->timeout_ns[DPP_FLOW_CLOSED] = DPP_FLOW_LINGER_NS;
+	t->timeout_ns[DPP_FLOW_CLOSED] =
+		params->close_linger_ns ? params->close_linger_ns : DPP_FLOW_LINGER_NS;
 	t->bucket_mask = nb - 1;
 	t->half_open_budget = params->capacity / 4 ? params->capacity / 4 : 1;
 	t->buckets = (struct dpp_flow_bucket *)((uint8_t *)mem + ALIGN64(sizeof(*t)));
 	t->flows = (struct dpp_flow *)(t->buckets + nb);
-	memset(t->buckets, 0, (size_t)nb * sizeof(*t->buckets));
-	/* Free list in index order, so a fresh table fills flows[] front to back. */
-	for (uint32_t i = params->capacity; i >= 1; i--) {
-		t->flows[i - 1].next = t->free_head;
-		t->free_head = i;
-	}
+	t->tw = (struct dpp_flow_tw *)(t->flows + params->capacity);
+	t->tw_set_mask = tw_set_count(params) ? tw_set_count(params) - 1 : 0;
+	/*
+	 * The buckets and the memory of ended 4-tuples are the caller's zeroed
+	 * memory; flows are taken front to back (next_fresh) and recycled
+	 * through the free list, so nothing here touches the big arrays.
+	 */
+	t->next_fresh = 1;
 	return t;
 }
 
 /* One packet whose flow hash h is known (see dpp_flow_table_packet()). */
 static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
-				 uint64_t ts_ns, uint64_t h)
+				 uint64_t ts_ns, uint64_t h, uint16_t queue)
 {
+	uint32_t reuse_gap_us = DPP_FLOW_NO_REUSE;
 	struct dpp_flow *f;
 	uint32_t idx;
 	int dir = 0;
@@ -472,15 +586,29 @@ static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_
 		idx = 0;
 	}
 	if (idx == 0) {
+		const struct dpp_flow_tw *ended = tw_find(t, h);
+
+		if (ended != NULL) {
+			const uint64_t end_ns = ended->end & ~TW_CLOSED;
+
+			if (!(v->tcp_flags & DPP_TCP_SYN) && (ended->end & TW_CLOSED)) {
+				t->cnt.late_segments++;
+				return;
+			}
+			if ((v->tcp_flags & (DPP_TCP_SYN | DPP_TCP_ACK)) == DPP_TCP_SYN)
+				reuse_gap_us = ts_ns > end_ns ? (uint32_t)((ts_ns - end_ns) / 1000)
+							      : 0;
+		}
 		state = dpp_tcp_initial_state(v);
 		if (!make_room(t, state == DPP_FLOW_HALF_OPEN)) {
 			t->cnt.table_full_drops++;
 			return;
 		}
-		idx = t->free_head;
+		idx = take_free(t);
 		f = flow_at(t, idx);
-		t->free_head = f->next;
 		dpp_tcp_flow_init(f, v, ts_ns);
+		f->queue = queue;
+		f->reuse_gap_us = reuse_gap_us;
 		f->state = (uint8_t)state;
 		f->prev = f->next = 0;
 		bucket_insert(t, idx, h);
@@ -499,7 +627,7 @@ static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_
 
 void dpp_flow_table_packet(struct dpp_flow_table *t, const struct dpp_pkt_view *v, uint64_t ts_ns)
 {
-	packet_hashed(t, v, ts_ns, flow_hash64(v));
+	packet_hashed(t, v, ts_ns, flow_hash64(v), 0);
 }
 
 /*
@@ -525,12 +653,12 @@ static inline void prefetch_flow(const struct dpp_flow *f)
  * flows created or ended by earlier packets, behave as packet by packet.
  */
 void dpp_flow_table_burst(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
-			  const uint64_t *ts_ns, uint16_t n)
+			  const uint64_t *ts_ns, uint16_t n, uint16_t queue)
 {
 	uint64_t h[DPP_FLOW_BURST_MAX];
 
 	while (n > DPP_FLOW_BURST_MAX) {
-		dpp_flow_table_burst(t, v, ts_ns, DPP_FLOW_BURST_MAX);
+		dpp_flow_table_burst(t, v, ts_ns, DPP_FLOW_BURST_MAX, queue);
 		v += DPP_FLOW_BURST_MAX;
 		ts_ns += DPP_FLOW_BURST_MAX;
 		n -= DPP_FLOW_BURST_MAX;
@@ -549,7 +677,7 @@ void dpp_flow_table_burst(struct dpp_flow_table *t, const struct dpp_pkt_view *v
 			prefetch_flow(flow_at(t, cand));
 	}
 	for (uint16_t i = 0; i < n; i++)
-		packet_hashed(t, &v[i], ts_ns[i], h[i]);
+		packet_hashed(t, &v[i], ts_ns[i], h[i], queue);
 }
 
 void dpp_flow_table_expire(struct dpp_flow_table *t, uint64_t now_ns)

@@ -9,7 +9,7 @@
  * counter names and the docs cannot drift apart.
  */
 
-#include "dpp_tcpparse.h"
+#include "dpp_flow.h"
 
 static const char *const parse_result_names[DPP_PARSE_RESULT_MAX] = {
 	[DPP_PARSE_TCP] = "tcp",

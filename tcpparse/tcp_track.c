@@ -512,6 +512,8 @@ void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_r
 	r->syn = f->syn;
 	r->synack = f->synack;
 	r->syn_to_synack_ns = f->syn_to_synack_ns;
+	r->queue = f->queue;
+	r->port_reuse_gap_us = f->reuse_gap_us;
 	r->synack_to_ack_ns = f->synack_to_ack_ns;
 	fill_dir(&f->dir[client], &f->ev[client], scaled, &r->c2s);
 	fill_dir(&f->dir[server], &f->ev[server], scaled, &r->s2c);

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dpp_tcpparse.h"
+#include "dpp_flow.h"
 
 int main(int argc, char **argv)
 {

@@ -106,6 +106,9 @@ def main():
             fail(f"flow_tables.bytes {ft['bytes']} != bytes_per_flow x count x capacity")
         if not 0 <= ft["huge_bytes"] <= ft["bytes"] + (2 << 20) * ft["count"]:
             fail(f"flow_tables.huge_bytes {ft['huge_bytes']} out of range")
+        # Touched as flows use it: never more than the tables, huge pages within it.
+        if not ft["huge_bytes"] <= ft["resident_bytes"] <= ft["bytes"] + (2 << 20) * ft["count"]:
+            fail(f"flow_tables.resident_bytes {ft['resident_bytes']} out of range: {ft}")
         print(f"conservation ok: {len(flows)} records")
     elif cmd == "same-flows":
         def canon(path):

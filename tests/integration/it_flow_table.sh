@@ -24,7 +24,7 @@ probe() {
 	mapfile -t args <"$TMP/cap/$name.args"
 	# shellcheck disable=SC2046
 	run_probe 60 $(eal_args 1) --vdev "net_pcap0,rx_pcap=$TMP/cap/$name.pcap" -- \
-		--flows "$out" --stats "$out.stats" --stats-interval 0.01 "${args[@]}" "$@" \
+		--flows "$out" --stats "$out.stats" --stats-interval 0.01 --close-linger 2 "${args[@]}" "$@" \
 		2>"$out.err" || fail "$name: exit status $? ($(cat "$out.err"))"
 	$CHECK snapshots "$out.stats" >/dev/null || fail "$name: snapshots"
 	$CHECK conservation "$out.stats" "$out" >/dev/null || fail "$name: conservation"

@@ -44,7 +44,7 @@ budget is max(1, capacity / 4); see the policy in tcpparse/flow_table.c):
           they keep end_reason fin), N6 (a SYN) the last closed one (2), N7
           evicts N6 (half-open goes first), N8 the least recently seen open
           flow (6). 9 evictions, 3 records with end_reason evicted.
-  aging   --idle-timeout 5 --syn-timeout 3, packet time only. At t=0 s:
+  aging   --idle-timeout 5 --syn-timeout 3 (and the test's --close-linger 2), packet time only. At t=0 s:
           E1, S1 established, S2 and H1 a SYN, H2 a SYN (again at 1 s and
           2.5 s, same ISN), X1 and X2 closed (FIN both ways). X2 gets an ACK
           at 1.5 s (within the 2 s linger: same record). S2's SYN-ACK comes

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "dpp_tcpparse.h"
+#include "dpp_flow.h"
 
 /* ------------------------------------------------------------------ */
 /* Frame builder                                                       */

@@ -252,9 +252,9 @@ static void stats_snapshot_sums_workers_and_names_malformed_reasons(void **state
 			 "\"enq_drops\":1");
 	expect_in_output("{\"lcore\":1,\"role\":\"worker\",\"busy_pct\":0.0,\"packets\":100}");
 	expect_in_output("{\"lcore\":2,\"role\":\"worker\",\"busy_pct\":0.0,\"packets\":50}");
-	expect_in_output("\"export_drops\":3}");
+	expect_in_output("\"export_drops\":3,");
 	expect_in_output("\"parse\":{\"packets\":150,\"tcp\":135,\"non_ip\":0,\"non_tcp\":6,"
-			 "\"fragments\":3,\"malformed\":{");
+			 "\"fragments\":3,\"sliced\":0,\"malformed\":{");
 	expect_in_output("\"tcp_doff_short\":4");
 	expect_in_output("\"ip_len_beyond_frame\":2");
 	/* Reasons that never happened are left out, not listed as 0. */

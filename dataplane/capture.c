@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Capture files given to net_pcap (rx_pcap=): what they are, checked
+ * before EAL starts, so a wrong file is one line and exit 2, not a run that
+ * silently counts every frame as non-IP.
+ *
+ * net_pcap hands each record's captured bytes over as they are, whatever
+ * the file's link type, and says nothing when libpcap stops early (a file
+ * cut inside a record, a corrupt record header): pcap_next() returns NULL
+ * and the queue looks like the end of the file. So each file is opened with
+ * libpcap (link type, snap length: the same library net_pcap reads it
+ * with) and its records are walked once through a read-only mapping (about
+ * memory speed; the packet bytes are never copied) to count the complete
+ * ones and find where a truncated or corrupt file stops being readable.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "dpp_dataplane.h"
+
+/* Classic pcap: magic, version, ..., snaplen, link type (24 bytes); records of 16 + caplen. */
+#define PCAP_MAGIC_US 0xa1b2c3d4u
+#define PCAP_MAGIC_NS 0xa1b23c4du
+#define PCAP_FILE_HDR 24
+#define PCAP_REC_HDR 16
+/* pcapng (pcapng spec section 4): blocks of type, total length, body, total length. */
+#define PCAPNG_SHB 0x0a0d0d0au
+#define PCAPNG_BOM 0x1a2b3c4du
+#define PCAPNG_EPB 0x00000006u
+#define PCAPNG_SPB 0x00000003u
+#define PCAPNG_OPB 0x00000002u
+/* libpcap refuses records longer than this (pcap-int.h: MAXIMUM_SNAPLEN). */
+#define PCAP_MAX_CAPLEN 262144u
+
+static uint32_t rd32(const uint8_t *p, bool swap)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/* Walk classic pcap records; sets records and, when the file stops short, where. */
+static void walk_pcap(const uint8_t *m, size_t size, bool swap, struct dpp_capture_info *ci)
+{
+	size_t off = PCAP_FILE_HDR;
+
+	while (off < size) {
+		uint32_t caplen;
+
+		if (size - off < PCAP_REC_HDR) {
+			ci->stop_offset = off;
+			snprintf(ci->stop_why, sizeof(ci->stop_why), "a record header is cut short");
+			return;
+		}
+		caplen = rd32(m + off + 8, swap);
+		if (caplen > PCAP_MAX_CAPLEN) {
+			ci->stop_offset = off;
+			snprintf(ci->stop_why, sizeof(ci->stop_why),
+				 "a record claims %u captured bytes (corrupt header)", caplen);
+			return;
+		}
+		if (size - off - PCAP_REC_HDR < caplen) {
+			ci->stop_offset = off;
+			snprintf(ci->stop_why, sizeof(ci->stop_why),
+				 "the last record is cut short (%zu of %u bytes)",
+				 size - off - PCAP_REC_HDR, caplen);
+			return;
+		}
+		off += PCAP_REC_HDR + caplen;
+		ci->records++;
+	}
+}
+
+/* Walk pcapng blocks, counting the packet blocks, per the block total lengths. */
+static void walk_pcapng(const uint8_t *m, size_t size, struct dpp_capture_info *ci)
+{
+	size_t off = 0;
+	bool swap = false;
+
+	while (off < size) {
+		uint32_t type, len;
+
+		if (size - off < 12) {
+			ci->stop_offset = off;
+			snprintf(ci->stop_why, sizeof(ci->stop_why), "a block header is cut short");
+			return;
+		}
+		memcpy(&type, m + off, 4);
+		if (type == PCAPNG_SHB) {
+			/* Each section says its own byte order. */
+			swap = rd32(m + off + 8, false) != PCAPNG_BOM;
+		}
+		type = rd32(m + off, swap);
+		len = rd32(m + off + 4, swap);
+		if (len < 12 || len % 4 != 0) {
+			ci->stop_offset = off;
+			snprintf(ci->stop_why, sizeof(ci->stop_why),
+				 "a block claims a length of %u bytes (corrupt header)", len);
+			return;
+		}
+		if (size - off < len) {
+			ci->stop_offset = off;
+			snprintf(ci->stop_why, sizeof(ci->stop_why),
+				 "the last block is cut short (%zu of %u bytes)", size - off, len);
+			return;
+		}
+		if (type == PCAPNG_EPB || type == PCAPNG_SPB || type == PCAPNG_OPB)
+			ci->records++;
+		off += len;
+	}
+}
+
+/* Files checked before EAL, looked up again when their ports are set up. */
+static struct dpp_capture_info checked[DPP_MAX_QUEUES_PER_LCORE];
+static unsigned int nb_checked;
+
+const struct dpp_capture_info *dpp_capture_find(const char *path)
+{
+	for (unsigned int i = 0; i < nb_checked; i++)
+		if (strcmp(checked[i].path, path) == 0)
+			return &checked[i];
+	return NULL;
+}
+
+int dpp_capture_inspect(const char *path, struct dpp_capture_info *ci, char *err, size_t errlen)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE];
+	struct stat st;
+	uint8_t *m;
+	uint32_t magic;
+	pcap_t *p;
+	int fd;
+
+	memset(ci, 0, sizeof(*ci));
+	snprintf(ci->path, sizeof(ci->path), "%s", path);
+	p = pcap_open_offline(path, pcap_err);
+	if (p == NULL) {
+		snprintf(err, errlen, "rx_pcap=%s: not a capture file libpcap can read: %s", path,
+			 pcap_err);
+		return -EINVAL;
+	}
+	ci->link_type = pcap_datalink(p);
+	ci->snaplen = (uint32_t)pcap_snapshot(p);
+	pcap_close(p);
+	if (!dpp_link_type_supported(ci->link_type)) {
+		const char *name = pcap_datalink_val_to_name(ci->link_type);
+
+		snprintf(err, errlen,
+			 "rx_pcap=%s: link type %d (%s) is not supported (Ethernet, Linux cooked "
+			 "v1/v2, raw IP, BSD loopback are)",
+			 path, ci->link_type, name != NULL ? name : "unknown");
+		return -ENOTSUP;
+	}
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "rx_pcap=%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	ci->size = (uint64_t)st.st_size;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		snprintf(err, errlen, "rx_pcap=%s: cannot map: %s", path, strerror(errno));
+		return -errno;
+	}
+	(void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	memcpy(&magic, m, 4); /* libpcap opened it: at least a file header is there */
+	if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS)
+		walk_pcap(m, (size_t)st.st_size, false, ci);
+	else if (magic == __builtin_bswap32(PCAP_MAGIC_US) ||
+		 magic == __builtin_bswap32(PCAP_MAGIC_NS))
+		walk_pcap(m, (size_t)st.st_size, true, ci);
+	else
+		walk_pcapng(m, (size_t)st.st_size, ci);
+	munmap(m, (size_t)st.st_size);
+	ci->counted = true;
+	return 0;
+}
+
+/*
+ * The value of every "rx_pcap=" in a vdev argument string, in order (the
+ * order net_pcap gives its queues). Returns how many were found.
+ */
+unsigned int dpp_capture_paths(const char *devargs, char paths[][PATH_MAX], unsigned int max)
+{
+	unsigned int n = 0;
+	const char *p = devargs;
+
+	while (p != NULL && *p != '\0' && n < max) {
+		const char *end = strchr(p, ',');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (len > 8 && strncmp(p, "rx_pcap=", 8) == 0 && len - 8 < PATH_MAX) {
+			memcpy(paths[n], p + 8, len - 8);
+			paths[n][len - 8] = '\0';
+			n++;
+		}
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return n;
+}
+
+int dpp_captures_check(int argc, char **argv, char *err, size_t errlen)
+{
+	char paths[DPP_MAX_QUEUES_PER_LCORE][PATH_MAX];
+
+	for (int i = 1; i < argc; i++) {
+		const char *vdev = NULL;
+		struct dpp_capture_info ci;
+		unsigned int n;
+		int rc;
+
+		if (strcmp(argv[i], "--vdev") == 0 && i + 1 < argc)
+			vdev = argv[++i];
+		else if (strncmp(argv[i], "--vdev=", 7) == 0)
+			vdev = argv[i] + 7;
+		if (vdev == NULL || strncmp(vdev, "net_pcap", 8) != 0)
+			continue;
+		n = dpp_capture_paths(strchr(vdev, ',') != NULL ? strchr(vdev, ',') + 1 : "",
+				      paths, RTE_DIM(paths));
+		for (unsigned int k = 0; k < n; k++) {
+			rc = dpp_capture_inspect(paths[k], &ci, err, errlen);
+			if (rc != 0)
+				return rc;
+			if (nb_checked < RTE_DIM(checked) && dpp_capture_find(ci.path) == NULL)
+				checked[nb_checked++] = ci;
+			if (ci.stop_offset != 0)
+				fprintf(stderr,
+					"dpprobe: warning: rx_pcap=%s: truncated capture: %s at byte "
+					"%" PRIu64 " of %" PRIu64 "; the %" PRIu64
+					" complete records before it are read\n",
+					ci.path, ci.stop_why, ci.stop_offset, ci.size, ci.records);
+		}
+	}
+	return 0;
+}
