@@ -141,8 +141,6 @@ def probe_options(dpprobe):
     opts = ["--idle-timeout", YEAR_S, "--syn-timeout", YEAR_S]
     if "--close-linger" in h:
         opts += ["--close-linger", YEAR_S]
-    if "--time-wait" in h:
-        opts += ["--time-wait", YEAR_S]
     return opts
 
 
