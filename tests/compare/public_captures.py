@@ -27,6 +27,8 @@ verdict:
   probe_error / probe_crash / probe_hang   dpprobe exited non-zero, was killed
                                            by a signal, or ran out of time
   ref_error                                tshark_flows.py failed
+  ref_unreadable                           (listed, not a difference) tshark cannot
+                                           read the file's link or record type
   linktype                                 the probe wrote no flows where tshark
                                            has some on a non-Ethernet link
   tunnel                                   (a note) TCP inside a tunnel or an
@@ -276,6 +278,12 @@ def one(cap, n, a, popts):
             rc, err, secs = run(["/usr/bin/python3", os.path.join(HERE, "tshark_flows.py"), cap,
                                  "--skipped", skipped], a.timeout, stdout=fh)
         out["ref_seconds"] = round(secs, 2)
+        if rc != 0 and ("doesn't support" in err or "isn't a capture file in a format" in err):
+            # tshark cannot read this link type or record type at all: there
+            # is no reference to compare with (listed, not a difference).
+            out["status"] = "ref_unreadable"
+            out["error"] = err.strip().splitlines()[-1][:200]
+            return out
         if rc != 0:
             out["status"] = "ref_error"
             out["error"] = "tshark_flows.py %s: %s" % (
@@ -344,8 +352,8 @@ def one(cap, n, a, popts):
 
 
 def line_of(r):
-    if r["status"] == "ref_error":
-        return "%s: REF ERROR %s" % (r["capture"], r["error"])
+    if r["status"] in ("ref_error", "ref_unreadable"):
+        return "%s: %s %s" % (r["capture"], r["status"].upper(), r["error"])
     fields = sorted({f for d in r["diffs"] for f in d.get("fields", [])})
     s = "%s: tshark %d probe %d equal %d differ %d missing %d extra %d" % (
         r["capture"], r["ref"], r["probe"], r["equal"], r["differ"], r["missing"], r["extra"])
@@ -372,7 +380,7 @@ def summary(results, nex):
              "fields: %d compared, %d equal (%.3f %%)" % (
                  tot["fields"], tot["fields_equal"],
                  100.0 * tot["fields_equal"] / tot["fields"] if tot["fields"] else 100.0)]
-    for st in ("ref_error", "probe_error", "probe_crash", "probe_hang"):
+    for st in ("ref_unreadable", "ref_error", "probe_error", "probe_crash", "probe_hang"):
         bad = [r for r in results if r["status"] == st]
         if bad:
             lines.append("%s: %d captures: %s" % (st, len(bad), ", ".join(r["capture"] for r in bad)))
@@ -440,7 +448,7 @@ def main():
     if a.json:
         with open(a.json, "w") as fh:
             json.dump({"probe_options": popts, "totals": tot, "captures": results}, fh, indent=1)
-    differs = any(r.get("diffs") or r["status"] != "ok" for r in results)
+    differs = any(r.get("diffs") or r["status"] not in ("ok", "ref_unreadable") for r in results)
     return 1 if (a.fail_on_diff and differs) else 0
 
 

@@ -26,7 +26,9 @@ Where each field comes from:
   zero_window     frames with tcp.analysis.zero_window
   win_max         tcp.window_size: the window as tshark scaled it (see below)
   wscale/mss/sack_ok  parsed here from the raw option bytes (tcp.options) of
-                  the first SYN (c2s) / first SYN-ACK (s2c)
+                  each side's first SYN or SYN-ACK (normally the client's SYN,
+                  the server's SYN-ACK; in a flow without a SYN, a SYN-ACK
+                  from the higher port is the client's, c2s)
 
 Which frames count (the contract's "Which packets count"), applied here on
 tshark's fields: tshark dissects TCP in the frame, the frame is not TCP inside
@@ -323,12 +325,15 @@ def build(frames):
                       "zero_window": 0, "rst": 0, "fin": 0, "win_max": 0,
                       "wscale": None, "mss": None, "sack_ok": False}
     first_synack = next((f for f in frames if f.flags & SYN and f.flags & ACK), None)
-    c_syn = first_syn if first_syn is not None else None
-    # options: first SYN (client side), first SYN-ACK (server side)
-    if c_syn is not None:
-        dirs["c2s"].update(c_syn.opts)
-    if first_synack is not None:
-        dirs["s2c"].update(first_synack.opts)
+    # Options: each side's own first SYN or SYN-ACK (the client's SYN, the
+    # server's SYN-ACK). Where no SYN was seen the client is the higher port,
+    # which may be the side that sent the SYN-ACK: its options are still its
+    # own, c2s.
+    for name in ("c2s", "s2c"):
+        first = next((f for f in frames if f.flags & SYN and (is_c2s(f) == (name == "c2s"))),
+                     None)
+        if first is not None:
+            dirs[name].update(first.opts)
 
     nsyn = nsynack = 0
     last_syn_before_sa = None
