@@ -30,7 +30,10 @@ verdict:
   ref_unreadable                           (listed, not a difference) tshark cannot
                                            read the file's link or record type
   linktype                                 the probe wrote no flows where tshark
-                                           has some on a non-Ethernet link
+                                           has some on a non-Ethernet link (or it
+                                           refused the link type: probe_refused_link,
+                                           the contract's exit 2, is listed and only
+                                           a difference when tshark has flows)
   tunnel                                   (a note) TCP inside a tunnel or an
                                            encapsulation the contract does not read
   flow_boundary                            flows on a 4-tuple split or merged
@@ -304,6 +307,11 @@ def one(cap, n, a, popts):
             out["status"] = "probe_crash"
             out["error"] = "dpprobe killed by signal %d (%s)" % (
                 -rc, signal.Signals(-rc).name if -rc in signal.Signals._value2member_map_ else "?")
+        elif rc == 2 and errl and "is not supported" in errl[-1] and "link type" in errl[-1]:
+            # The contract's answer to a link type it does not read: one line
+            # and exit 2. Only a difference when tshark found counted TCP.
+            out["status"] = "probe_refused_link"
+            out["error"] = errl[-1].split(": ", 2)[-1][:160]
         elif rc != 0:
             out["status"] = "probe_error"
             out["error"] = "dpprobe exit %d: %s" % (rc, errl[-1] if errl else "")
@@ -319,8 +327,13 @@ def one(cap, n, a, popts):
             open(probe_path, "w").close()
         if out["status"] != "ok":
             res = compare(os.path.join(work, "ref.jsonl"), probe_path, False)
-            res["diffs"] = [{"cause": out["status"], "flow": "(whole capture)",
-                             "what": out["error"]}]
+            if out["status"] != "probe_refused_link":
+                res["diffs"] = [{"cause": out["status"], "flow": "(whole capture)",
+                                 "what": out["error"]}]
+            else:
+                for d in res["diffs"]:
+                    d["cause"] = "linktype"
+                    d["what"] += "; " + out["error"]
         else:
             res = compare(os.path.join(work, "ref.jsonl"), probe_path, sk.get("sliced", 0) > 0)
             # Flows on a link type the probe does not decode: it counts the
@@ -360,7 +373,7 @@ def line_of(r):
     if fields:
         s += " [" + " ".join(fields) + "]"
     if r["status"] != "ok":
-        s += " " + r["status"].upper() + ": " + r["error"]
+        s += " " + r["status"].upper() + ": " + r["error"][:200]
     if r["notes"]:
         s += " (" + "; ".join(r["notes"]) + ")"
     return s
@@ -380,7 +393,8 @@ def summary(results, nex):
              "fields: %d compared, %d equal (%.3f %%)" % (
                  tot["fields"], tot["fields_equal"],
                  100.0 * tot["fields_equal"] / tot["fields"] if tot["fields"] else 100.0)]
-    for st in ("ref_unreadable", "ref_error", "probe_error", "probe_crash", "probe_hang"):
+    for st in ("ref_unreadable", "probe_refused_link", "ref_error", "probe_error", "probe_crash",
+               "probe_hang"):
         bad = [r for r in results if r["status"] == st]
         if bad:
             lines.append("%s: %d captures: %s" % (st, len(bad), ", ".join(r["capture"] for r in bad)))
@@ -448,7 +462,8 @@ def main():
     if a.json:
         with open(a.json, "w") as fh:
             json.dump({"probe_options": popts, "totals": tot, "captures": results}, fh, indent=1)
-    differs = any(r.get("diffs") or r["status"] not in ("ok", "ref_unreadable") for r in results)
+    differs = any(r.get("diffs") or r["status"] not in ("ok", "ref_unreadable", "probe_refused_link")
+                  for r in results)
     return 1 if (a.fail_on_diff and differs) else 0
 
 

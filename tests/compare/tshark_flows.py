@@ -34,7 +34,7 @@ Which frames count (the contract's "Which packets count"), applied here on
 tshark's fields: tshark dissects TCP in the frame, the frame is not TCP inside
 ICMP/ICMPv6 (frame.protocols); the link layer is one the contract reads
 (Ethernet, Linux cooked v1/v2, raw IP, BSD loopback: tshark's eth, sll, raw,
-null), then at most 4 VLAN tags (vlan/ieee8021ad layers), then one IPv4 or
+null; for raw IPv4/IPv6, 228/229, tshark starts at ip/ipv6), then at most 4 VLAN tags (vlan/ieee8021ad layers), then one IPv4 or
 IPv6 header (IPv6 extension headers allowed) directly followed by TCP: a
 frame with anything else in between (MPLS, PPPoE, GRE, IP in IP, VXLAN, ...)
 is a tunnel the contract does not cover and is left out; IPv4 IHL >= 5, IP
@@ -218,12 +218,16 @@ def frame_of(cols, skipped=None):
     chain = protos[:protos.index("tcp")]
     if "icmp" in chain or "icmpv6" in chain:
         return skip("icmp")
-    if not chain or chain[0] not in LINK_HDR:
+    if chain and chain[0] in ("ip", "ipv6"):
+        link, i = "raw", 0      # raw IPv4 / IPv6 (228, 229): no link layer at all
+    elif chain and chain[0] in LINK_HDR:
+        link, i = chain[0], 1
+    else:
         return skip("link:" + (chain[0] if chain else "none"))
     # The link header, VLAN tags, one IP header (IPv6 with its extension
     # headers), then TCP: anything else (MPLS, PPPoE, GRE, IP in IP, VXLAN,
     # ...) is a tunnel or an encapsulation the contract does not read.
-    i, ntags = 1, 0
+    ntags = 0
     while i < len(chain) and (chain[i] in TAG_LAYERS or chain[i] in GLUE_LAYERS):
         ntags += chain[i] in TAG_LAYERS
         i += 1
@@ -234,8 +238,8 @@ def frame_of(cols, skipped=None):
         return skip("encap:" + ":".join(chain))
     if ntags > 4:
         return skip("malformed:vlan_depth")
-    l3off = LINK_HDR[chain[0]] + 4 * ntags
-    if chain[0] == "sll" and g("sll.ifindex") != "":
+    l3off = LINK_HDR[link] + 4 * ntags
+    if link == "sll" and g("sll.ifindex") != "":
         l3off = 20
     wire = ival(g("frame.len"), 0)
     cap = ival(g("frame.cap_len"), 0)
@@ -267,8 +271,8 @@ def frame_of(cols, skipped=None):
         return skip("malformed:tcp_opt")
     if cap < wire:
         skip("sliced")
-    if chain[0] != "eth":
-        skip("linklayer:" + chain[0])
+    if link != "eth":
+        skip("linklayer:" + link)
     f = Frame()
     f.no = int(g("frame.number"))
     f.ts = Decimal(g("frame.time_epoch"))
