@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -40,6 +41,27 @@
 #define PCAPNG_OPB 0x00000002u
 /* libpcap refuses records longer than this (pcap-int.h: MAXIMUM_SNAPLEN). */
 #define PCAP_MAX_CAPLEN 262144u
+/* net_pcap copies a record's length in 16 bits: from here on it cuts them. */
+#define NET_PCAP_MAX_LEN 65536u
+/* Big records noted per file at most (each 16 bytes). */
+#define MAX_BIG_RECORDS 65536u
+
+/* Note record `index` of ci if net_pcap will cut it (caplen of 64 KiB or more). */
+static void note_big(struct dpp_capture_info *ci, uint32_t caplen, uint32_t orig_len)
+{
+	struct dpp_big_record *b;
+
+	if (caplen < NET_PCAP_MAX_LEN || ci->nb_big == MAX_BIG_RECORDS)
+		return;
+	if ((ci->nb_big & (ci->nb_big - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
+		b = realloc(ci->big, sizeof(*b) * (ci->nb_big ? 2 * ci->nb_big : 1));
+		if (b == NULL)
+			return;
+		ci->big = b;
+	}
+	ci->big[ci->nb_big++] = (struct dpp_big_record){
+		.index = ci->records, .orig_len = orig_len > caplen ? orig_len : caplen};
+}
 
 static uint32_t rd32(const uint8_t *p, bool swap)
 {
@@ -76,6 +98,7 @@ static void walk_pcap(const uint8_t *m, size_t size, bool swap, struct dpp_captu
 				 size - off - PCAP_REC_HDR, caplen);
 			return;
 		}
+		note_big(ci, caplen, rd32(m + off + 12, swap));
 		off += PCAP_REC_HDR + caplen;
 		ci->records++;
 	}
@@ -114,6 +137,9 @@ static void walk_pcapng(const uint8_t *m, size_t size, struct dpp_capture_info *
 				 "the last block is cut short (%zu of %u bytes)", size - off, len);
 			return;
 		}
+		/* EPB: interface, timestamp (8), captured length, original length. */
+		if (type == PCAPNG_EPB && len >= 32)
+			note_big(ci, rd32(m + off + 20, swap), rd32(m + off + 24, swap));
 		if (type == PCAPNG_EPB || type == PCAPNG_SPB || type == PCAPNG_OPB)
 			ci->records++;
 		off += len;
@@ -246,4 +272,14 @@ int dpp_captures_check(int argc, char **argv, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+void dpp_captures_free(void)
+{
+	for (unsigned int i = 0; i < nb_checked; i++) {
+		free(checked[i].big);
+		checked[i].big = NULL;
+		checked[i].nb_big = 0;
+	}
+	nb_checked = 0;
 }

@@ -48,6 +48,10 @@ struct dpp_rxq {
 	uint16_t link_type; /**< enum dpp_link_type of its frames. */
 	uint32_t snaplen;   /**< A capture file's snap length; 0 on a live port. */
 	bool pcap_time; /**< Packets carry net_pcap's record time (us) in the dynfield. */
+	/* Records of 64 KiB or more of its capture file (see struct dpp_big_record). */
+	const struct dpp_big_record *big;
+	uint32_t nb_big;
+	uint32_t big_next; /**< The next one to come. */
 	struct dpp_ring *dist_ring; /**< Non-NULL: dequeue mbufs from here, not from the port. */
 	struct dpp_rxq_stats stats;
 };
@@ -95,11 +99,23 @@ int dpp_rx_main(void *arg);
 /** Flow sink used by the tracker: copies a record into the export ring. */
 int dpp_worker_export(void *arg, const struct dpp_flow_record *rec);
 
+/**
+ * A capture record of 64 KiB or more: net_pcap keeps only its first
+ * (length mod 64 KiB) bytes and says nothing, so the probe notes, before
+ * it starts, which records those are and how long they were.
+ */
+struct dpp_big_record {
+	uint64_t index;	   /**< Record number in the file, from 0. */
+	uint32_t orig_len; /**< The frame's length on the wire. */
+};
+
 /** One queue of a port: what its frames are (net_pcap: one capture file each). */
 struct dpp_port_queue {
 	uint16_t link_type; /**< enum dpp_link_type. */
 	uint32_t snaplen;   /**< Capture file's snap length, 0 for a live queue. */
 	uint64_t records;   /**< Complete records in its file (finite captures). */
+	const struct dpp_big_record *big; /**< Its records of 64 KiB or more, in order. */
+	uint32_t nb_big;
 };
 
 /** Per-port facts the control loop needs. */
@@ -135,6 +151,8 @@ struct dpp_capture_info {
 	uint64_t size;	      /**< Bytes. */
 	uint64_t records;     /**< Complete packet records libpcap will return. */
 	bool counted;	      /**< records was counted. */
+	struct dpp_big_record *big; /**< Records of 64 KiB or more (malloc'd), in order. */
+	uint32_t nb_big;
 	uint64_t stop_offset; /**< Non-zero: the file stops being readable here... */
 	char stop_why[96];    /**< ...for this reason (cut short, corrupt header). */
 };
@@ -162,6 +180,9 @@ unsigned int dpp_capture_paths(const char *devargs, char paths[][PATH_MAX], unsi
  * @return 0, or -errno with err filled (exit 2).
  */
 int dpp_captures_check(int argc, char **argv, char *err, size_t errlen);
+
+/** Free what dpp_captures_check() kept (after the ports are closed). */
+void dpp_captures_free(void);
 
 /** Stop and close every port. */
 void dpp_ports_close(struct dpp_port *ports, uint16_t nb_ports);

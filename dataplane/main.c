@@ -314,6 +314,8 @@ static void attach_port_queue(struct app *app, struct dpp_lcore_ctx *ctx,
 	rxq->ring_size = port->ring_size;
 	rxq->link_type = port->queue[q].link_type;
 	rxq->snaplen = port->queue[q].snaplen;
+	rxq->big = port->queue[q].big;
+	rxq->nb_big = port->queue[q].nb_big;
 	rxq->pcap_time = port->pcap_time;
 	if (dpp_rxq_stats_init(&rxq->stats, ctx->burst,
 			       (int)rte_lcore_to_socket_id(ctx->lcore_id)) != 0)
@@ -766,6 +768,7 @@ int main(int argc, char **argv)
 		fail_output(&app, "stats", app.cfg.stats_path);
 
 	dpp_ports_close(app.ports, app.nb_ports);
+	dpp_captures_free();
 	for (uint16_t w = 0; w < app.nb_workers; w++)
 		munmap(app.flow_mem[w], app.flow_mem_size);
 	{

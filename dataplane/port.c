@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_devargs.h>
@@ -113,6 +114,8 @@ static int describe_queues(struct dpp_port *p, const char *args, char *err, size
 		pq->link_type = DPP_LINK_ETHERNET;
 		pq->snaplen = 0;
 		pq->records = 0;
+		pq->big = NULL;
+		pq->nb_big = 0;
 		if (q >= n)
 			continue;
 		known = dpp_capture_find(paths[q]);
@@ -126,6 +129,13 @@ static int describe_queues(struct dpp_port *p, const char *args, char *err, size
 		pq->link_type = (uint16_t)known->link_type;
 		pq->snaplen = known->snaplen;
 		pq->records = known->records;
+		/* Files checked before EAL keep their notes for the whole run. */
+		if (known != &ci) {
+			pq->big = known->big;
+			pq->nb_big = known->nb_big;
+		} else {
+			free(ci.big);
+		}
 	}
 	return 0;
 }

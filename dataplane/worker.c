@@ -118,6 +118,11 @@ static inline void frame_of(const struct dpp_rxq *q, struct rte_mbuf *m, uint8_t
 	}
 	fr->len = copied;
 	fr->wire_len = (q->snaplen != 0 && total < q->snaplen) ? total : DPP_WIRE_LEN_UNKNOWN;
+	/* A record net_pcap cut at 64 KiB: rxq_poll() put its real length in pkt_len. */
+	if (unlikely(m->pkt_len > total)) {
+		fr->wire_len = m->pkt_len;
+		total = m->pkt_len;
+	}
 	*frame_len = total;
 }
 
@@ -143,6 +148,27 @@ static inline bool parse_one(struct dpp_lcore_ctx *ctx, const struct dpp_rxq *q,
 }
 
 /*
+ * net_pcap copies a capture record's length in 16 bits, so a record of
+ * 64 KiB or more (Linux BIG TCP) arrives cut to its length mod 64 KiB,
+ * with nothing to say so. The capture check before EAL noted those
+ * records: the packet that is one of them gets its real length in pkt_len
+ * (the frame's bytes stay what net_pcap copied; nothing reads past them),
+ * so the parser measures it as Wireshark does. Packets are numbered by the
+ * queue's packet count, which is also their record number in the file.
+ */
+static void mark_big_records(struct dpp_rxq *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	const uint64_t first = q->stats.packets;
+
+	while (q->big_next < q->nb_big && q->big[q->big_next].index < first + n) {
+		const struct dpp_big_record *b = &q->big[q->big_next++];
+
+		if (b->index >= first)
+			pkts[b->index - first]->pkt_len = b->orig_len;
+	}
+}
+
+/*
  * One poll of a packet source (an RX queue, or the ring an RX lcore fills)
  * with its fill accounting; occupancy is sampled every DPP_OCCUPANCY_EVERY
  * polls where the PMD supports it.
@@ -155,6 +181,8 @@ static inline uint16_t rxq_poll(struct dpp_rxq *q, struct rte_mbuf **pkts, uint1
 		n = (uint16_t)dpp_ring_dequeue(q->dist_ring, pkts, burst);
 	else
 		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, burst);
+	if (unlikely(q->big_next < q->nb_big) && n != 0)
+		mark_big_records(q, pkts, n);
 	dpp_rxq_account_poll(&q->stats, n);
 	if (unlikely(q->stats.occupancy_supported && q->stats.polls % DPP_OCCUPANCY_EVERY == 0))
 		dpp_rxq_account_occupancy(&q->stats,

@@ -98,16 +98,21 @@ static void put_ts(struct out *o, uint64_t ns)
 	put_frac(o, us % 1000000, 6);
 }
 
-/* Microseconds with three decimals (exactly ns / 1000), or null. */
+/* Microseconds with three decimals (exactly ns / 1000), negative as measured, or null. */
 static void put_us_or_null(struct out *o, int64_t ns)
 {
-	if (ns < 0) {
+	uint64_t mag;
+
+	if (ns == DPP_FLOW_NO_TIME) {
 		PUT(o, "null");
 		return;
 	}
-	put_u64(o, (uint64_t)ns / 1000);
+	mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	if (ns < 0)
+		*o->p++ = '-';
+	put_u64(o, mag / 1000);
 	*o->p++ = '.';
-	put_frac(o, (uint64_t)ns % 1000, 3);
+	put_frac(o, mag % 1000, 3);
 }
 
 static void put_dir(struct out *o, const struct dpp_flow_dir_record *d)

@@ -48,6 +48,13 @@ enum dpp_flow_side {
 	DPP_SIDE_SERVER = 2,
 };
 
+/**
+ * A handshake interval that was not measured (null in JSON). Any other
+ * value is as measured, negative when packet times went backwards
+ * (CONTRACT "Timestamps": reported as Wireshark does).
+ */
+#define DPP_FLOW_NO_TIME INT64_MIN
+
 /** Per-direction counters of a flow record (CONTRACT: c2s / s2c). */
 struct dpp_flow_dir_record {
 	uint64_t packets;
@@ -82,8 +89,8 @@ struct dpp_flow_record {
 	uint64_t last_ts_ns;
 	uint32_t syn;    /**< SYN-without-ACK segments seen. */
 	uint32_t synack; /**< SYN+ACK segments seen. */
-	int64_t syn_to_synack_ns;  /**< -1 when not seen. */
-	int64_t synack_to_ack_ns;  /**< -1 when not seen. */
+	int64_t syn_to_synack_ns;  /**< DPP_FLOW_NO_TIME when not seen; negative if time went back. */
+	int64_t synack_to_ack_ns;  /**< DPP_FLOW_NO_TIME when not seen; negative if time went back. */
 	struct dpp_flow_dir_record c2s;
 	struct dpp_flow_dir_record s2c;
 	uint16_t lcore; /**< Filled by the dataplane. */

@@ -74,11 +74,15 @@ struct dpp_tcp_dir {
 	uint16_t unacked; /**< Model of the unacked-segment list length. */
 	uint8_t flags;	  /**< DPP_DIR_* */
 	uint8_t wscale;	  /**< Shift as sent in this side's SYN/SYN-ACK. */
+	uint32_t win_max; /**< Largest window in bytes, each scaled as known when it came. */
 	uint16_t mss;
-	uint16_t win_max_raw; /**< Largest raw window of non-SYN segments. */
-	uint16_t win_max_syn; /**< Largest window of SYN segments (never scaled). */
-	uint16_t pad;
+	int8_t win_shift; /**< Wireshark's win_scale: DPP_WIN_SCALE_* or the shift in use. */
+	uint8_t pad;
 };
+
+/* dpp_tcp_dir.win_shift before a shift is known (Wireshark: -1) or once none applies (-2). */
+#define DPP_WIN_SCALE_UNKNOWN (-1)
+#define DPP_WIN_SCALE_NONE (-2)
 
 /** Event counters of one direction: written only when the event happens. */
 struct dpp_tcp_dir_events {

@@ -158,11 +158,13 @@ void dpp_tcp_flow_init(struct dpp_flow *f, const struct dpp_pkt_view *v, uint64_
 	f->mru_syn_ns = 0;
 	f->first_rtt_ns = 0;
 	f->first_synack_ns = 0;
-	f->syn_to_synack_ns = -1;
-	f->synack_to_ack_ns = -1;
+	f->syn_to_synack_ns = DPP_FLOW_NO_TIME;
+	f->synack_to_ack_ns = DPP_FLOW_NO_TIME;
 	f->syn = 0;
 	f->synack = 0;
 	memset(f->dir, 0, sizeof(f->dir));
+	f->dir[0].win_shift = DPP_WIN_SCALE_UNKNOWN;
+	f->dir[1].win_shift = DPP_WIN_SCALE_UNKNOWN;
 	memset(f->ev, 0, sizeof(f->ev));
 }
 
@@ -294,10 +296,34 @@ ack_checks:
 	return a;
 }
 
+/*
+ * Which shift scales each side's windows, as Wireshark 4.0 decides it
+ * (packet-tcp.c: the window-scale option sets the sender's win_scale, then
+ * verify_tcp_window_scaling()), one SYN or SYN-ACK at a time: a SYN or
+ * SYN-ACK with the option gives its sender's shift (RFC 7323 2.2; above 14
+ * counts as 14, 2.3); one without it, from a side with no shift yet, means
+ * neither side scales; a SYN-ACK with it after a SYN without it scales
+ * nothing either. A side whose handshake segment was not captured keeps
+ * an unknown shift and its windows stay raw, while the other side's are
+ * scaled by its own shift as soon as it is seen (never retroactively).
+ */
+static void track_window_scale(struct dpp_tcp_dir *fwd, struct dpp_tcp_dir *rev,
+			       const struct dpp_pkt_view *v)
+{
+	if (v->has_wscale)
+		fwd->win_shift = (int8_t)(v->wscale > WSCALE_MAX ? WSCALE_MAX : v->wscale);
+	if (fwd->win_shift == DPP_WIN_SCALE_UNKNOWN) {
+		fwd->win_shift = DPP_WIN_SCALE_NONE;
+		rev->win_shift = DPP_WIN_SCALE_NONE;
+	} else if ((v->tcp_flags & DPP_TCP_ACK) && rev->win_shift == DPP_WIN_SCALE_NONE) {
+		fwd->win_shift = DPP_WIN_SCALE_NONE;
+	}
+}
+
 /* Handshake bookkeeping: SYN/SYN-ACK counts, options, timings. */
 static void track_handshake(struct dpp_flow *f, struct dpp_tcp_dir *fwd,
-			    const struct dpp_pkt_view *v, int d, uint64_t ts,
-			    struct dpp_flow_counters *c)
+			    struct dpp_tcp_dir *rev, const struct dpp_pkt_view *v, int d,
+			    uint64_t ts, struct dpp_flow_counters *c)
 {
 	const uint8_t fl = v->tcp_flags;
 
@@ -317,6 +343,7 @@ static void track_handshake(struct dpp_flow *f, struct dpp_tcp_dir *fwd,
 			if (f->syn_side == DPP_FLOW_SIDE_UNKNOWN)
 				f->syn_side = (uint8_t)(d & 1);
 		}
+		track_window_scale(fwd, rev, v);
 		/* RFC 9293 3.7.1 (MSS), RFC 7323 2.2 (WS), RFC 2018 2 (SACK-permitted). */
 		if (!(fwd->flags & DPP_DIR_OPTS)) {
 			fwd->flags |= DPP_DIR_OPTS | (v->has_mss ? DPP_DIR_MSS : 0) |
@@ -371,16 +398,19 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 			f->flags &= (uint8_t)~DPP_FLOW_F_RTT_PENDING;
 	}
 
-	track_handshake(f, fwd, v, d, ts, c);
+	track_handshake(f, fwd, rev, v, d, ts, c);
 
 	/* Per-direction counters (CONTRACT: c2s / s2c). */
 	fwd->packets++;
 	fwd->payload_bytes += v->payload_len;
-	if (fl & DPP_TCP_SYN) {
-		if (v->window > fwd->win_max_syn)
-			fwd->win_max_syn = v->window;
-	} else if (v->window > fwd->win_max_raw) {
-		fwd->win_max_raw = v->window;
+	/* SYN windows are never scaled (RFC 7323 2.2); others by the shift known now. */
+	{
+		uint32_t win = v->window;
+
+		if (!(fl & DPP_TCP_SYN) && fwd->win_shift >= 0)
+			win <<= fwd->win_shift;
+		if (win > fwd->win_max)
+			fwd->win_max = win;
 	}
 	if (!(fl & DPP_TCP_SYN)) {
 		if (a & A_ANY_RETRANSMISSION) {
@@ -444,13 +474,9 @@ static int client_side(const struct dpp_flow *f)
 	return memcmp(f->addr[0], f->addr[1], 16) >= 0 ? 0 : 1;
 }
 
-static void fill_dir(const struct dpp_tcp_dir *s, const struct dpp_tcp_dir_events *e, bool scaled,
+static void fill_dir(const struct dpp_tcp_dir *s, const struct dpp_tcp_dir_events *e,
 		     struct dpp_flow_dir_record *r)
 {
-	uint32_t win = s->win_max_raw;
-
-	if (scaled)
-		win <<= s->wscale > WSCALE_MAX ? WSCALE_MAX : s->wscale;
 	r->packets = s->packets;
 	r->payload_bytes = s->payload_bytes;
 	r->retrans = e->retrans;
@@ -458,7 +484,7 @@ static void fill_dir(const struct dpp_tcp_dir *s, const struct dpp_tcp_dir_event
 	r->zero_window = e->zero_window;
 	r->rst = e->rst;
 	r->fin = e->fin;
-	r->win_max = win > s->win_max_syn ? win : s->win_max_syn;
+	r->win_max = s->win_max;
 	r->has_mss = (s->flags & DPP_DIR_MSS) != 0;
 	r->mss = s->mss;
 	r->has_wscale = (s->flags & DPP_DIR_WS) != 0;
@@ -489,9 +515,6 @@ void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_r
 {
 	const int client = client_side(f);
 	const int server = client ^ 1;
-	/* CONTRACT win_max: scaled only if both SYN and SYN-ACK carried WS. */
-	const bool scaled = f->syn && f->synack && (f->dir[client].flags & DPP_DIR_WS) &&
-			    (f->dir[server].flags & DPP_DIR_WS);
 
 	memset(r, 0, sizeof(*r));
 	r->ip_version = f->ip_version;
@@ -515,6 +538,6 @@ void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_r
 	r->queue = f->queue;
 	r->port_reuse_gap_us = f->reuse_gap_us;
 	r->synack_to_ack_ns = f->synack_to_ack_ns;
-	fill_dir(&f->dir[client], &f->ev[client], scaled, &r->c2s);
-	fill_dir(&f->dir[server], &f->ev[server], scaled, &r->s2c);
+	fill_dir(&f->dir[client], &f->ev[client], &r->c2s);
+	fill_dir(&f->dir[server], &f->ev[server], &r->s2c);
 }

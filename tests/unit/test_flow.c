@@ -59,14 +59,9 @@ static void check_conservation(const struct harness *h)
 	assert_int_equal(c->ended, h->nrec);
 }
 
-static struct harness *harness_new(uint32_t capacity, uint64_t idle_ns, uint64_t syn_ns)
+static struct harness *harness_params(const struct dpp_flow_params *params)
 {
-	struct dpp_flow_params p = {
-		.capacity = capacity,
-		.idle_timeout_ns = idle_ns,
-		.syn_timeout_ns = syn_ns,
-		/* The tests below were written for a 2 s linger; the default is 5 s. */
-		.close_linger_ns = 2 * SEC};
+	struct dpp_flow_params p = *params;
 	struct harness *h = calloc(1, sizeof(*h));
 	size_t sz = dpp_flow_table_mem_size(&p);
 
@@ -78,6 +73,31 @@ static struct harness *harness_new(uint32_t capacity, uint64_t idle_ns, uint64_t
 	h->t = dpp_flow_table_init(h->mem, &p, sink, h);
 	assert_non_null(h->t);
 	return h;
+}
+
+static struct harness *harness_new(uint32_t capacity, uint64_t idle_ns, uint64_t syn_ns)
+{
+	struct dpp_flow_params p = {
+		.capacity = capacity,
+		.idle_timeout_ns = idle_ns,
+		.syn_timeout_ns = syn_ns,
+		/* The tests below were written for a 2 s linger; the default is 5 s. */
+		.close_linger_ns = 2 * SEC};
+
+	return harness_params(&p);
+}
+
+/* A table that remembers ended 4-tuples for time_wait_ns (linger 2 s). */
+static struct harness *harness_time_wait(uint64_t time_wait_ns, uint32_t slots)
+{
+	struct dpp_flow_params p = {.capacity = 1024,
+				    .idle_timeout_ns = 300 * SEC,
+				    .syn_timeout_ns = 30 * SEC,
+				    .close_linger_ns = 2 * SEC,
+				    .time_wait_ns = time_wait_ns,
+				    .time_wait_slots = slots};
+
+	return harness_params(&p);
 }
 
 static struct harness *harness_default(void)
@@ -483,6 +503,67 @@ static void window_scale_shift_above_14_is_clamped(void **state)
 	harness_free(h);
 }
 
+/*
+ * Only one side's handshake segment captured: Wireshark scales the side
+ * whose shift it saw, as soon as it saw it, and leaves the other raw.
+ */
+static void window_scaled_by_the_one_shift_seen(void **state)
+{
+	struct harness *h = harness_default();
+	struct conn synack_only = conn_new(h, 40001, 1000, 5000);
+	struct conn syn_only = conn_new(h, 40002, 1000, 5000);
+	struct dpp_pkt_view v;
+
+	(void)state;
+	/* Capture starts at the SYN-ACK (shift 9): the server's windows scale, the client's don't. */
+	v = seg(&synack_only, false, F_SA, 0, 1, 65160, 0);
+	v.has_wscale = true;
+	v.wscale = 9;
+	send_view(&synack_only, &v);
+	C(&synack_only, 1 * MS, F_A, 1, 1, 40000, 0);
+	S(&synack_only, 1 * MS, F_A, 1, 1, 300, 0);
+	/* Only the client's SYN (shift 7) and then data: the client's scale. */
+	v = seg(&syn_only, true, F_S, 0, 0, 64240, 0);
+	v.has_wscale = true;
+	v.wscale = 7;
+	send_view(&syn_only, &v);
+	C(&syn_only, 1 * MS, F_A, 1, 1, 1000, 0);
+	S(&syn_only, 1 * MS, F_A, 1, 1, 40000, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	for (unsigned i = 0; i < h->nrec; i++) {
+		const struct dpp_flow_record *r = &h->rec[i];
+
+		if (r->server_port == 80 && r->s2c.packets == 2 && r->c2s.packets == 1) {
+			/* No SYN: client is the higher port (40001), server 80 sent the SYN-ACK. */
+			assert_int_equal(r->s2c.win_max, 300 << 9);
+			assert_int_equal(r->c2s.win_max, 40000);
+		} else {
+			assert_int_equal(r->client_port, 40002);
+			assert_int_equal(r->c2s.win_max, 1000 << 7);
+			assert_int_equal(r->s2c.win_max, 40000);
+		}
+	}
+	harness_free(h);
+}
+
+/* A SYN-ACK with the option answering a SYN without it: nobody scales. */
+static void window_not_scaled_when_syn_lacked_the_option(void **state)
+{
+	struct harness *h = harness_default();
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+	const struct dpp_flow_record *r;
+
+	(void)state;
+	handshake_opts(&c, 10 * MS, -1, 7);
+	S(&c, 1 * MS, F_A, 1, 1, 1000, 0);
+	C(&c, 1 * MS, F_A, 1, 1, 1000, 0);
+	r = only_record(h);
+	assert_int_equal(r->s2c.win_max, 65160); /* the SYN-ACK's, raw and larger than 1000 */
+	assert_int_equal(r->c2s.win_max, 64240);
+	harness_free(h);
+}
+
 /* ------------------------------------------------------------------ */
 /* Outcomes, handshake                                                 */
 /* ------------------------------------------------------------------ */
@@ -563,7 +644,7 @@ static void outcome_refused_when_syn_answered_by_rst(void **state)
 	assert_int_equal(r->rst_by, DPP_SIDE_SERVER);
 	assert_int_equal(r->syn, 1);
 	assert_int_equal(r->synack, 0);
-	assert_int_equal(r->syn_to_synack_ns, -1);
+	assert_int_equal(r->syn_to_synack_ns, DPP_FLOW_NO_TIME);
 	assert_int_equal(dpp_flow_table_counters(h->t)->refused, 1);
 	harness_free(h);
 }
@@ -583,7 +664,7 @@ static void outcome_midstream_picks_client_by_port(void **state)
 	assert_int_equal(r->server_port, 80);
 	assert_int_equal(r->s2c.payload_bytes, 100);
 	assert_int_equal(r->c2s.packets, 1);
-	assert_int_equal(r->synack_to_ack_ns, -1);
+	assert_int_equal(r->synack_to_ack_ns, DPP_FLOW_NO_TIME);
 	harness_free(h);
 }
 
@@ -672,6 +753,164 @@ static void closed_flow_lingers_two_seconds(void **state)
 	flush(h);
 	assert_int_equal(h->nrec, 2);
 	assert_int_equal(h->rec[1].outcome, DPP_OUTCOME_MIDSTREAM);
+	harness_free(h);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Recently ended 4-tuples: late segments, port reuse                  */
+/* ------------------------------------------------------------------ */
+
+/* Handshake, FIN both ways, last ACK: a completed connection. */
+static void complete(struct conn *c)
+{
+	handshake(c, 10 * MS);
+	C(c, 1 * MS, F_FA, 1, 1, 502, 0);
+	S(c, 1 * MS, F_FA, 1, 2, 509, 0);
+	C(c, 1 * MS, F_A, 2, 2, 502, 0);
+}
+
+static void closed_flow_lingers_five_seconds_by_default(void **state)
+{
+	struct dpp_flow_params p = {.capacity = 64, .idle_timeout_ns = 300 * SEC};
+	struct harness *h = harness_params(&p);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	complete(&c);
+	dpp_flow_table_expire(h->t, c.now + 5 * SEC - 1);
+	assert_int_equal(h->nrec, 0);
+	dpp_flow_table_expire(h->t, c.now + 5 * SEC);
+	assert_int_equal(h->nrec, 1);
+	check_conservation(h);
+	harness_free(h);
+}
+
+static void late_fin_after_linger_is_counted_not_a_flow(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	complete(&c);
+	S(&c, 8 * SEC, F_FA, 1, 2, 509, 0); /* a FIN retransmitted 8 s later */
+	C(&c, 1 * MS, F_A, 2, 2, 502, 0);   /* and its ACK */
+	S(&c, 20 * SEC, F_RA, 2, 2, 0, 0);  /* an RST, later still */
+	assert_int_equal(dpp_flow_table_counters(h->t)->late_segments, 3);
+	flush(h);
+	assert_int_equal(h->nrec, 1);
+	assert_int_equal(dpp_flow_table_counters(h->t)->created, 1);
+	assert_int_equal(h->rec[0].outcome, DPP_OUTCOME_COMPLETED);
+	harness_free(h);
+}
+
+static void segment_after_time_wait_is_a_midstream_flow(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	complete(&c);
+	S(&c, 60 * SEC, F_A, 2, 2, 509, 0); /* exactly --time-wait after the last packet */
+	assert_int_equal(dpp_flow_table_counters(h->t)->late_segments, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	assert_int_equal(h->rec[1].outcome, DPP_OUTCOME_MIDSTREAM);
+	harness_free(h);
+}
+
+static void idle_ended_flow_is_not_closed_so_its_segments_make_a_flow(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	handshake(&c, 10 * MS);
+	dpp_flow_table_expire(h->t, c.now + 300 * SEC); /* idle timeout: not closed */
+	assert_int_equal(h->nrec, 1);
+	C(&c, 301 * SEC, F_PA, 1, 1, 502, 100);
+	assert_int_equal(dpp_flow_table_counters(h->t)->late_segments, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	harness_free(h);
+}
+
+static void syn_reusing_a_recent_tuple_reports_the_gap(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+	uint64_t last;
+
+	(void)state;
+	complete(&c);
+	last = c.now;
+	c.cisn = 777777;
+	c.sisn = 999999;
+	C(&c, 3 * SEC, F_S, 0, 0, 64240, 0); /* after the 2 s linger: the old flow is gone */
+	assert_int_equal(h->nrec, 1);
+	assert_int_equal(h->rec[0].port_reuse_gap_us, UINT32_MAX);
+	S(&c, 1 * MS, F_SA, 0, 1, 65160, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	assert_int_equal(h->rec[1].port_reuse_gap_us, (c.now - 1 * MS - last) / 1000);
+	assert_int_equal(h->rec[1].port_reuse_gap_us, 3000000);
+	harness_free(h);
+}
+
+static void syn_after_time_wait_reports_no_gap(void **state)
+{
+	struct harness *h = harness_time_wait(10 * SEC, 0);
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+
+	(void)state;
+	complete(&c);
+	c.cisn = 777777;
+	C(&c, 10 * SEC, F_S, 0, 0, 64240, 0);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	assert_int_equal(h->rec[1].port_reuse_gap_us, UINT32_MAX);
+	harness_free(h);
+}
+
+static void full_time_wait_memory_forgets_the_oldest_and_counts_it(void **state)
+{
+	/* 16 slots: 4 sets of 4 ways; 40 ended tuples must overflow some set. */
+	struct harness *h = harness_time_wait(60 * SEC, 16);
+	uint64_t now = T0;
+
+	(void)state;
+	for (uint16_t i = 0; i < 40; i++) {
+		struct conn c = conn_new(h, (uint16_t)(30000 + i), 1000, 5000);
+
+		c.now = now;
+		complete(&c);
+		now = c.now + 3 * SEC; /* past the linger: the previous one has ended */
+		dpp_flow_table_expire(h->t, now);
+	}
+	assert_int_equal(h->nrec, 40);
+	assert_true(dpp_flow_table_counters(h->t)->time_wait_overflow >= 40 - 16);
+	flush(h);
+	harness_free(h);
+}
+
+static void record_keeps_the_queue_of_its_first_packet(void **state)
+{
+	struct harness *h = harness_default();
+	struct conn a = conn_new(h, 40000, 1000, 5000);
+	struct conn b = conn_new(h, 40001, 1000, 5000);
+	struct dpp_pkt_view va = seg(&a, true, F_S, 0, 0, 64240, 0);
+	struct dpp_pkt_view vb = seg(&b, true, F_S, 0, 0, 64240, 0);
+	uint64_t ts = T0;
+
+	(void)state;
+	dpp_flow_table_burst(h->t, &va, &ts, 1, 3);
+	dpp_flow_table_burst(h->t, &vb, &ts, 1, 7);
+	va = seg(&a, false, F_SA, 0, 1, 65160, 0);
+	dpp_flow_table_burst(h->t, &va, &ts, 1, 7); /* a later packet on another queue */
+	flush(h); /* ended by the exit flush, after queue 7 was polled last */
+	assert_int_equal(h->nrec, 2);
+	for (unsigned i = 0; i < 2; i++)
+		assert_int_equal(h->rec[i].queue, h->rec[i].client_port == 40000 ? 3 : 7);
 	harness_free(h);
 }
 
@@ -999,6 +1238,8 @@ int main(void)
 		cmocka_unit_test(spurious_retransmission_counts_as_retrans),
 		cmocka_unit_test(window_scaled_only_when_both_sides_offer_it),
 		cmocka_unit_test(window_scale_shift_above_14_is_clamped),
+		cmocka_unit_test(window_scaled_by_the_one_shift_seen),
+		cmocka_unit_test(window_not_scaled_when_syn_lacked_the_option),
 		cmocka_unit_test(outcome_completed_after_fin_both_ways),
 		cmocka_unit_test(outcome_established_when_open_at_exit),
 		cmocka_unit_test(outcome_reset_names_the_server),
@@ -1007,6 +1248,14 @@ int main(void)
 		cmocka_unit_test(syn_retransmits_count_in_handshake_not_retrans),
 		cmocka_unit_test(port_reuse_with_new_isn_starts_a_new_flow),
 		cmocka_unit_test(closed_flow_lingers_two_seconds),
+		cmocka_unit_test(closed_flow_lingers_five_seconds_by_default),
+		cmocka_unit_test(late_fin_after_linger_is_counted_not_a_flow),
+		cmocka_unit_test(segment_after_time_wait_is_a_midstream_flow),
+		cmocka_unit_test(idle_ended_flow_is_not_closed_so_its_segments_make_a_flow),
+		cmocka_unit_test(syn_reusing_a_recent_tuple_reports_the_gap),
+		cmocka_unit_test(syn_after_time_wait_reports_no_gap),
+		cmocka_unit_test(full_time_wait_memory_forgets_the_oldest_and_counts_it),
+		cmocka_unit_test(record_keeps_the_queue_of_its_first_packet),
 		cmocka_unit_test(idle_and_syn_timeouts_across_capture_gap),
 		cmocka_unit_test(aging_keeps_recently_active_flows),
 		cmocka_unit_test(table_full_evicts_half_open_then_closed_then_oldest),

@@ -1192,6 +1192,314 @@ static void names_match_flow_record_values(void **state)
 	assert_string_equal(dpp_flow_end_reason_name(DPP_END_EXIT), "exit");
 }
 
+/* ------------------------------------------------------------------ */
+/* Link types, sliced frames, frames over 64 KiB                       */
+/* ------------------------------------------------------------------ */
+
+/* Parse the first cap bytes of b (a heap copy: ASan sees any over-read). */
+static int parse_as(const uint8_t *b, uint32_t cap, uint32_t wire, uint16_t link,
+		    struct dpp_pkt_view *v)
+{
+	uint8_t *copy = malloc(cap ? cap : 1);
+	struct dpp_frame fr = {.len = cap, .wire_len = wire, .link_type = link};
+	int rc;
+
+	assert_non_null(copy);
+	if (cap)
+		memcpy(copy, b, cap);
+	fr.data = copy;
+	memset(v, 0xa5, sizeof(*v));
+	rc = dpp_tcp_parse_frame(&fr, v);
+	free(copy);
+	return rc;
+}
+
+/* An Ethernet frame's network layer behind another link-layer header. */
+static uint32_t relink(const struct frame *f, const uint8_t *hdr, size_t hdr_len, uint8_t *out)
+{
+	memcpy(out, hdr, hdr_len);
+	memcpy(out + hdr_len, f->b + 14, f->len - 14u);
+	return (uint32_t)(hdr_len + f->len - 14u);
+}
+
+static void expect_same_segment(const struct dpp_pkt_view *a, const struct dpp_pkt_view *b)
+{
+	assert_int_equal(a->ip_version, b->ip_version);
+	assert_memory_equal(a->src, b->src, 16);
+	assert_memory_equal(a->dst, b->dst, 16);
+	assert_int_equal(a->sport, b->sport);
+	assert_int_equal(a->seq, b->seq);
+	assert_int_equal(a->payload_len, b->payload_len);
+}
+
+static void parse_rejects_cooked_frame_shorter_than_its_header(void **state)
+{
+	struct dpp_pkt_view v;
+	uint8_t b[19] = {0};
+
+	(void)state;
+	assert_int_equal(parse_as(b, 15, 15, DPP_LINK_LINUX_SLL, &v),
+			 DPP_PARSE_MALFORMED_link_truncated);
+	assert_int_equal(parse_as(b, 19, 19, DPP_LINK_LINUX_SLL2, &v),
+			 DPP_PARSE_MALFORMED_link_truncated);
+	assert_int_equal(parse_as(b, 3, 3, DPP_LINK_NULL, &v), DPP_PARSE_MALFORMED_link_truncated);
+	assert_int_equal(parse_as(b, 0, 0, DPP_LINK_RAW, &v), DPP_PARSE_MALFORMED_link_truncated);
+}
+
+static void parse_rejects_unknown_link_type_as_non_ip(void **state)
+{
+	struct frame f;
+	struct dpp_pkt_view v;
+
+	(void)state;
+	tcp4_frame(&f, NULL, 0, 10);
+	assert_false(dpp_link_type_supported(105)); /* IEEE 802.11 */
+	assert_null(dpp_link_type_name(105));
+	assert_int_equal(parse_as(f.b, f.len, f.len, 105, &v), DPP_PARSE_NON_IP);
+}
+
+static void parse_decodes_every_supported_link_type(void **state)
+{
+	struct frame f4, f6;
+	struct dpp_pkt_view want4, want6, v;
+	uint8_t out[FRAME_MAX + 32];
+	/* Linux cooked v1: pkttype, ARPHRD_ETHER, address length 6, address, protocol. */
+	const uint8_t sll4[16] = {0, 4, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00};
+	const uint8_t sll6[16] = {0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x86, 0xdd};
+	/* Linux cooked v2: protocol, reserved, ifindex, ARPHRD, pkttype, halen, address. */
+	const uint8_t sll2_4[20] = {0x08, 0x00, 0, 0, 0, 0, 0, 3, 0, 1, 4, 6, 2, 0, 0, 0, 0, 1};
+	/* BSD loopback: AF_INET 2 little-endian (DLT_NULL), AF_INET6 24/28/30. */
+	const uint8_t null4_le[4] = {2, 0, 0, 0};
+	const uint8_t null4_be[4] = {0, 0, 0, 2}; /* a big-endian capturing host */
+	const uint8_t null6[3][4] = {{24, 0, 0, 0}, {28, 0, 0, 0}, {0, 0, 0, 30}};
+	const uint8_t loop4[4] = {0, 0, 0, 2};	 /* DLT_LOOP: network order */
+	const uint8_t null_other[4] = {7, 0, 0, 0}; /* an address family that is not IP */
+	uint32_t n;
+
+	(void)state;
+	tcp4_frame(&f4, NULL, 0, 10);
+	tcp6_frame(&f6, 7);
+	expect_tcp(&f4, &want4);
+	expect_tcp(&f6, &want6);
+
+	n = relink(&f4, sll4, sizeof(sll4), out);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_LINUX_SLL, &v), DPP_PARSE_TCP);
+	expect_same_segment(&v, &want4);
+	n = relink(&f6, sll6, sizeof(sll6), out);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_LINUX_SLL, &v), DPP_PARSE_TCP);
+	expect_same_segment(&v, &want6);
+	n = relink(&f4, sll2_4, sizeof(sll2_4), out);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_LINUX_SLL2, &v), DPP_PARSE_TCP);
+	expect_same_segment(&v, &want4);
+
+	for (uint16_t link = DPP_LINK_RAW; link != 0;
+	     link = link == DPP_LINK_RAW ? DPP_LINK_IPV4 : 0) {
+		n = relink(&f4, NULL, 0, out);
+		assert_int_equal(parse_as(out, n, n, link, &v), DPP_PARSE_TCP);
+		expect_same_segment(&v, &want4);
+	}
+	n = relink(&f6, NULL, 0, out);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_RAW, &v), DPP_PARSE_TCP);
+	expect_same_segment(&v, &want6);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_IPV6, &v), DPP_PARSE_TCP);
+	/* Raw IPv4 link type with an IPv6 packet: its version nibble says it is not IPv4. */
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_IPV4, &v),
+			 DPP_PARSE_MALFORMED_ipv4_version);
+
+	n = relink(&f4, null4_le, 4, out);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_NULL, &v), DPP_PARSE_TCP);
+	expect_same_segment(&v, &want4);
+	n = relink(&f4, null4_be, 4, out);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_NULL, &v), DPP_PARSE_TCP);
+	for (int i = 0; i < 3; i++) {
+		n = relink(&f6, null6[i], 4, out);
+		assert_int_equal(parse_as(out, n, n, DPP_LINK_NULL, &v), DPP_PARSE_TCP);
+		expect_same_segment(&v, &want6);
+	}
+	n = relink(&f4, loop4, 4, out);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_LOOP, &v), DPP_PARSE_TCP);
+	expect_same_segment(&v, &want4);
+	n = relink(&f4, null_other, 4, out);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_NULL, &v), DPP_PARSE_NON_IP);
+}
+
+static void parse_walks_vlan_tags_behind_linux_cooked(void **state)
+{
+	struct frame f;
+	struct dpp_pkt_view want, v;
+	uint8_t out[FRAME_MAX + 32];
+	/* Protocol 0x8100: the tag stays in the payload when it is not offloaded. */
+	const uint8_t sll[16] = {0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x81, 0x00};
+	const uint16_t tags[1] = {TPID_8021Q};
+	uint32_t n;
+
+	(void)state;
+	eth_tagged(&f, tags, 1, ETHERTYPE_IPV4);
+	ipv4(&f, PROTO_TCP, NULL, 0);
+	tcp(&f, DPP_TCP_ACK, NULL, 0);
+	payload(&f, 5);
+	ip_finish(&f);
+	expect_tcp(&f, &want);
+	/* The SLL header takes the place of the MACs and the tag's TPID. */
+	n = relink(&f, sll, sizeof(sll), out);
+	assert_int_equal(parse_as(out, n, n, DPP_LINK_LINUX_SLL, &v), DPP_PARSE_TCP);
+	expect_same_segment(&v, &want);
+	assert_int_equal(v.vlan_count, 1);
+}
+
+static void parse_tracks_sliced_frame_with_whole_tcp_header(void **state)
+{
+	struct frame f;
+	struct dpp_pkt_view v;
+	const uint8_t ts_opts[12] = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+	const uint32_t hdrs = 14 + 20 + 20 + 12;
+
+	(void)state;
+	tcp4_frame(&f, ts_opts, sizeof(ts_opts), 1200);
+	/* Cut at a snap length of 96: wire length unknown, payload from the IP length. */
+	assert_int_equal(parse_as(f.b, 96, DPP_WIRE_LEN_UNKNOWN, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_TCP);
+	assert_int_equal(v.payload_len, 1200);
+	assert_true(v.sliced);
+	assert_true(v.has_timestamps);
+	/* Cut right after the TCP options: still whole headers. */
+	assert_int_equal(parse_as(f.b, hdrs, DPP_WIRE_LEN_UNKNOWN, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_TCP);
+	assert_int_equal(v.payload_len, 1200);
+	/* The same frame complete is not sliced. */
+	assert_int_equal(parse_as(f.b, f.len, f.len, DPP_LINK_ETHERNET, &v), DPP_PARSE_TCP);
+	assert_false(v.sliced);
+	/* And IPv6. */
+	tcp6_frame(&f, 900);
+	assert_int_equal(parse_as(f.b, 80, DPP_WIRE_LEN_UNKNOWN, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_TCP);
+	assert_int_equal(v.payload_len, 900);
+	assert_true(v.sliced);
+}
+
+static void parse_rejects_sliced_frame_cut_inside_a_header(void **state)
+{
+	struct frame f;
+	struct dpp_pkt_view v;
+	const uint8_t ts_opts[12] = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+
+	(void)state;
+	tcp4_frame(&f, ts_opts, sizeof(ts_opts), 1200);
+	/* Inside the TCP options, inside the fixed TCP header, inside the IP header. */
+	assert_int_equal(parse_as(f.b, 14 + 20 + 20 + 8, DPP_WIRE_LEN_UNKNOWN, DPP_LINK_ETHERNET,
+				  &v),
+			 DPP_PARSE_MALFORMED_ip_len_beyond_frame);
+	assert_int_equal(parse_as(f.b, 14 + 20 + 10, DPP_WIRE_LEN_UNKNOWN, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_MALFORMED_ip_len_beyond_frame);
+	assert_int_equal(parse_as(f.b, 14 + 12, DPP_WIRE_LEN_UNKNOWN, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_MALFORMED_ipv4_truncated);
+	/* IPv6 cut inside an extension header. */
+	eth(&f, ETHERTYPE_IPV6);
+	ipv6(&f, PROTO_DSTOPTS);
+	ipv6_ext(&f, PROTO_TCP, 1);
+	tcp(&f, DPP_TCP_ACK, NULL, 0);
+	payload(&f, 100);
+	ip_finish(&f);
+	assert_int_equal(parse_as(f.b, 14 + 40 + 8, DPP_WIRE_LEN_UNKNOWN, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_MALFORMED_ip_len_beyond_frame);
+}
+
+static void parse_rejects_ip_length_beyond_known_wire_length(void **state)
+{
+	struct frame f;
+	struct dpp_pkt_view v;
+
+	(void)state;
+	tcp4_frame(&f, NULL, 0, 1200);
+	/* A complete 96-byte frame (shorter than the snap length) whose IP length says more. */
+	assert_int_equal(parse_as(f.b, 96, 96, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_MALFORMED_ip_len_beyond_frame);
+	/* Sliced, but the IP length goes past what the wire carried. */
+	assert_int_equal(parse_as(f.b, 96, 200, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_MALFORMED_ip_len_beyond_frame);
+}
+
+static void parse_rejects_malformed_ipv4_options(void **state)
+{
+	struct frame f;
+	const uint8_t len_one[4] = {0x07, 1, 0, 0};	   /* record route, length 1 */
+	const uint8_t past_header[4] = {0x44, 12, 5, 0};  /* timestamp option, 12 > 4 */
+	const uint8_t no_length[4] = {1, 1, 1, 0x83};	   /* NOPs, then a kind at the end */
+	const uint8_t fine[4] = {0x94, 4, 0, 0};	   /* router alert, then EOL padding */
+
+	(void)state;
+	eth(&f, ETHERTYPE_IPV4);
+	ipv4(&f, PROTO_TCP, len_one, sizeof(len_one));
+	tcp(&f, DPP_TCP_ACK, NULL, 0);
+	ip_finish(&f);
+	expect_result(&f, DPP_PARSE_MALFORMED_ipv4_opt_len);
+	eth(&f, ETHERTYPE_IPV4);
+	ipv4(&f, PROTO_TCP, past_header, sizeof(past_header));
+	tcp(&f, DPP_TCP_ACK, NULL, 0);
+	ip_finish(&f);
+	expect_result(&f, DPP_PARSE_MALFORMED_ipv4_opt_len);
+	eth(&f, ETHERTYPE_IPV4);
+	ipv4(&f, PROTO_TCP, no_length, sizeof(no_length));
+	tcp(&f, DPP_TCP_ACK, NULL, 0);
+	ip_finish(&f);
+	expect_result(&f, DPP_PARSE_MALFORMED_ipv4_opt_len);
+	eth(&f, ETHERTYPE_IPV4);
+	ipv4(&f, PROTO_TCP, fine, sizeof(fine));
+	tcp(&f, DPP_TCP_ACK, NULL, 0);
+	ip_finish(&f);
+	expect_result(&f, DPP_PARSE_TCP);
+}
+
+static void parse_measures_tso_frame_with_ipv4_length_zero(void **state)
+{
+	struct frame f;
+	struct dpp_pkt_view v;
+	const uint32_t wire = 200000; /* a BIG TCP super-frame, its first 64 KiB captured */
+	uint8_t *big = calloc(1, 65536);
+
+	(void)state;
+	assert_non_null(big);
+	tcp4_frame(&f, NULL, 0, 0);
+	set_be16(&f, f.l3 + 2, 0);
+	memcpy(big, f.b, f.len);
+	assert_int_equal(parse_as(big, 65536, wire, DPP_LINK_ETHERNET, &v), DPP_PARSE_TCP);
+	assert_int_equal(v.payload_len, wire - 14 - 20 - 20);
+	assert_true(v.sliced);
+	/* Complete and short: the frame's length. */
+	assert_int_equal(parse_as(big, 100, 100, DPP_LINK_ETHERNET, &v), DPP_PARSE_TCP);
+	assert_int_equal(v.payload_len, 100 - 14 - 20 - 20);
+	assert_false(v.sliced);
+	free(big);
+}
+
+static void parse_measures_ipv6_jumbogram(void **state)
+{
+	struct frame f;
+	struct dpp_pkt_view v;
+	const uint32_t jumbo = 8 + 20 + 150000; /* hop-by-hop, TCP, payload */
+
+	(void)state;
+	eth(&f, ETHERTYPE_IPV6);
+	ipv6(&f, PROTO_HOPOPTS);
+	put_u8(&f, PROTO_TCP);
+	put_u8(&f, 0);
+	put_u8(&f, 0xc2); /* Jumbo Payload */
+	put_u8(&f, 4);
+	put_be32(&f, jumbo);
+	tcp(&f, DPP_TCP_ACK, NULL, 0);
+	assert_int_equal(parse_as(f.b, f.len, DPP_WIRE_LEN_UNKNOWN, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_TCP);
+	assert_int_equal(v.payload_len, 150000);
+	/* A jumbo length beyond the known frame is malformed. */
+	assert_int_equal(parse_as(f.b, f.len, f.len, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_MALFORMED_ip_len_beyond_frame);
+	/* Payload length 0 without the option. */
+	f.b[14 + 40 + 2] = 1; /* PadN instead of Jumbo */
+	assert_int_equal(parse_as(f.b, f.len, DPP_WIRE_LEN_UNKNOWN, DPP_LINK_ETHERNET, &v),
+			 DPP_PARSE_MALFORMED_ipv6_jumbo);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1226,6 +1534,11 @@ int main(void)
 		cmocka_unit_test(parse_rejects_timestamps_length_not_ten),
 		cmocka_unit_test(parse_rejects_sack_length_not_two_plus_eight_n),
 		cmocka_unit_test(parse_rejects_more_than_eight_ipv6_ext_headers),
+		cmocka_unit_test(parse_rejects_malformed_ipv4_options),
+		cmocka_unit_test(parse_rejects_cooked_frame_shorter_than_its_header),
+		cmocka_unit_test(parse_rejects_unknown_link_type_as_non_ip),
+		cmocka_unit_test(parse_rejects_sliced_frame_cut_inside_a_header),
+		cmocka_unit_test(parse_rejects_ip_length_beyond_known_wire_length),
 		/* Not tracked. */
 		cmocka_unit_test(parse_counts_arp_as_non_ip),
 		cmocka_unit_test(parse_counts_8023_length_field_as_non_ip),
@@ -1257,6 +1570,11 @@ int main(void)
 		cmocka_unit_test(parse_stops_options_at_eol),
 		cmocka_unit_test(parse_skips_unknown_options),
 		cmocka_unit_test(parse_resets_options_between_packets),
+		cmocka_unit_test(parse_decodes_every_supported_link_type),
+		cmocka_unit_test(parse_walks_vlan_tags_behind_linux_cooked),
+		cmocka_unit_test(parse_tracks_sliced_frame_with_whole_tcp_header),
+		cmocka_unit_test(parse_measures_tso_frame_with_ipv4_length_zero),
+		cmocka_unit_test(parse_measures_ipv6_jumbogram),
 		/* Names. */
 		cmocka_unit_test(names_give_every_result_a_distinct_name_and_doc),
 		cmocka_unit_test(names_match_the_json_counter_keys),

@@ -101,7 +101,7 @@ static struct dpp_flow_record sample_record(void)
 	r.syn = 2;
 	r.synack = 1;
 	r.syn_to_synack_ns = 41000;
-	r.synack_to_ack_ns = -1;
+	r.synack_to_ack_ns = DPP_FLOW_NO_TIME;
 	r.c2s.packets = 12;
 	r.c2s.payload_bytes = 900;
 	r.c2s.win_max = 64256;
@@ -176,7 +176,8 @@ static void flow_json_writes_largest_values(void **state)
 	r.client_port = r.server_port = UINT16_MAX;
 	r.first_ts_ns = r.last_ts_ns = UINT64_MAX - 1000;
 	r.syn = r.synack = UINT32_MAX;
-	r.syn_to_synack_ns = r.synack_to_ack_ns = INT64_MAX;
+	r.syn_to_synack_ns = INT64_MAX;
+	r.synack_to_ack_ns = INT64_MIN + 1; /* the most negative measured interval */
 	r.lcore = r.queue = UINT16_MAX;
 	for (int i = 0; i < 2; i++) {
 		d[i]->packets = d[i]->payload_bytes = UINT64_MAX;
@@ -193,6 +194,8 @@ static void flow_json_writes_largest_values(void **state)
 			 "\"port\":65535}");
 	expect_in_output("\"first_ts\":18446744073.709551,");
 	expect_in_output("\"syn_to_synack_us\":9223372036854775.807,");
+	/* Time went backwards: reported negative, as measured (CONTRACT "Timestamps"). */
+	expect_in_output("\"synack_to_ack_us\":-9223372036854775.807}");
 	expect_in_output("\"packets\":18446744073709551615,\"payload_bytes\":18446744073709551615,"
 			 "\"retrans\":4294967295");
 	expect_in_output("\"zero_window_probe\":4294967295},\"lcore\":65535,\"queue\":65535}\n");
