@@ -351,6 +351,8 @@ def one(cap, n, a, popts):
                 out["notes"].append("link %s x%d" % (k[5:], v))
             elif k.startswith("linklayer:"):
                 out["notes"].append("%s x%d" % (k[10:], v))
+            elif k.startswith("disabled:"):
+                out["notes"].append("ref disabled " + k[9:])
             elif k == "sliced":
                 out["notes"].append("sliced x%d" % v)
         if out.get("late_segments"):

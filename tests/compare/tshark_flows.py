@@ -98,6 +98,14 @@ this script does):
     mid-handshake): no SYN seen, so `midstream`, client = higher port.
  9. end_reason is not derived (null): it depends on the probe's timers and on
     the end of input, which tshark does not model.
+10. Streams split by payload dissectors: a dissector that creates its own
+    conversation on a 4-tuple (VNC) makes tshark start a new tcp.stream, with
+    fresh analysis, in the middle of a connection, where its TCP rules would
+    not (a new stream only on a SYN with another sequence number). When a
+    later stream on a 4-tuple starts without a SYN, tshark is run again with
+    the payload protocols of those frames disabled (--disable-protocol),
+    which changes nothing in TCP's own analysis; --skipped then says
+    "disabled:PROTOS".
 """
 import argparse
 import ipaddress
@@ -155,12 +163,14 @@ def parse_options(hexstr):
     return True, res
 
 
-def run_tshark(cap, tshark):
+def run_tshark(cap, tshark, disabled=()):
     cmd = [tshark, "-r", cap, "-n", "-T", "fields",
            "-E", "separator=/t", "-E", "occurrence=f", "-E", "quote=n",
            "-E", "header=n",
            "-o", "tcp.relative_sequence_numbers:TRUE",
            "-Y", "tcp && !icmp && !icmpv6"]
+    for proto in sorted(disabled):
+        cmd += ["--disable-protocol", proto]
     for f in FIELDS:
         cmd += ["-e", f]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -183,7 +193,7 @@ def ival(s, default=None):
 
 
 class Frame:
-    __slots__ = ("no", "ts", "src", "dst", "sport", "dport", "flags", "tlen",
+    __slots__ = ("no", "ts", "src", "dst", "sport", "dport", "flags", "tlen", "app",
                  "win", "opts", "retrans", "ooo", "zw", "stream")
 
 
@@ -280,6 +290,7 @@ def frame_of(cols, skipped=None):
     f.sport, f.dport = int(g("tcp.srcport")), int(g("tcp.dstport"))
     f.flags = ival(g("tcp.flags"), 0)
     f.tlen = tlen
+    f.app = tuple(protos[len(chain) + 1:])    # what tshark dissected in the payload
     # tcp.window_size is the window as tshark scaled it when it dissected
     # the frame (one pass, in file order): Wireshark 4.0's rule exactly
     # (packet-tcp.c, dissect_tcp() and verify_tcp_window_scaling()).
@@ -408,17 +419,12 @@ def build(frames):
             "tshark_stream": frames[0].stream}
 
 
-def main():
-    ap = argparse.ArgumentParser(description="tshark reference flow records (JSON Lines)")
-    ap.add_argument("capture")
-    ap.add_argument("--tshark", default="tshark")
-    ap.add_argument("--skipped", metavar="FILE",
-                    help="write the counts of frames left out, by reason, as JSON")
-    a = ap.parse_args()
+def read(capture, tshark, disabled):
+    """One tshark pass: (streams, skipped, left_out)."""
     streams = {}
     skipped = {}
     left_out = {}      # tcp.stream -> {reason: frames} for frames left out of it
-    for line in run_tshark(a.capture, a.tshark):
+    for line in run_tshark(capture, tshark, disabled):
         cols = line.split("\t")
         why = {}
         f = frame_of(cols, why)
@@ -432,6 +438,52 @@ def main():
         if st is not None and reasons:
             d = left_out.setdefault(st, {})
             d[reasons[0]] = d.get(reasons[0], 0) + 1
+    return streams, skipped, left_out
+
+
+def split_by_dissectors(streams):
+    """Payload protocols of streams tshark split without a SYN.
+
+    Wireshark's TCP starts a new stream on a 4-tuple in use only for a SYN
+    whose sequence number differs from that side's first one (packet-tcp.c
+    dissect_tcp(), "If this is a SYN packet, then check if its seq-nr is
+    different from the base_seq"). A later stream on the same 4-tuple that
+    starts otherwise was made by a payload dissector that created its own
+    conversation on the 4-tuple (VNC does, ndpi vnc.pcap): TCP then finds
+    that conversation and starts over with a fresh tcp.stream and fresh
+    analysis state. Returns the payload protocols of the frames on both
+    sides of each such split, to be disabled in a second pass."""
+    by_tuple = {}
+    for fr in streams.values():
+        key = frozenset([(fr[0].src, fr[0].sport), (fr[0].dst, fr[0].dport)])
+        by_tuple.setdefault(key, []).append(fr)
+    protos = set()
+    for group in by_tuple.values():
+        group.sort(key=lambda fr: fr[0].no)
+        for prev, cur in zip(group, group[1:]):
+            if cur[0].flags & (SYN | ACK) == SYN:
+                continue
+            for f in prev + cur:
+                protos.update(p for p in f.app if p not in ("data", "_ws.malformed"))
+    return protos
+
+
+def main():
+    ap = argparse.ArgumentParser(description="tshark reference flow records (JSON Lines)")
+    ap.add_argument("capture")
+    ap.add_argument("--tshark", default="tshark")
+    ap.add_argument("--skipped", metavar="FILE",
+                    help="write the counts of frames left out, by reason, as JSON")
+    a = ap.parse_args()
+    disabled = set()
+    for _ in range(3):
+        streams, skipped, left_out = read(a.capture, a.tshark, disabled)
+        more = split_by_dissectors(streams) - disabled
+        if not more:
+            break
+        disabled |= more
+    if disabled:
+        skipped["disabled:" + ",".join(sorted(disabled))] = 1
     if a.skipped:
         with open(a.skipped, "w") as fh:
             json.dump(skipped, fh, sort_keys=True)
