@@ -221,7 +221,9 @@ def compare(ref_path, probe_path, sliced):
         both = bool(rs) and bool(ps)
         for r in rl:
             res["missing"] += 1
-            res["diffs"].append({"cause": "flow_boundary" if both else "missing_flow",
+            lo = r.get("ref_left_out")
+            res["diffs"].append({"cause": ("ref_left_out:" + ",".join(sorted({k.split(":")[0] for k in lo}))
+                                           if lo else "flow_boundary" if both else "missing_flow"),
                                  "flow": cf.label(r), "what": "in tshark only, outcome %s, %d+%d pkts"
                                  % (r.get("outcome"), r["c2s"]["packets"], r["s2c"]["packets"])})
         for p in pl:
