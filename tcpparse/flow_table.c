@@ -132,14 +132,21 @@ static inline uint64_t mum(uint64_t a, uint64_t b)
 	return (uint64_t)p ^ (uint64_t)(p >> 64);
 }
 
+/*
+ * One endpoint: the port and version go through the multiply with the
+ * address, so the sum of two endpoints is not linear in the ports (with a
+ * port added outside the multiply, ports (p, q) and (p - 1, q + 1) between
+ * the same two addresses collided on all 64 bits, which made the memory of
+ * ended 4-tuples, keyed by hash alone, see reuse where there was none).
+ */
 static inline uint64_t endpoint_hash(const uint8_t addr[16], uint16_t port, uint8_t ver)
 {
 	uint64_t w0, w1;
 
 	memcpy(&w0, addr, 8);
 	memcpy(&w1, addr + 8, 8);
-	return mum(w0 ^ 0xa0761d6478bd642fULL, w1 ^ 0xe7037ed1a0b428dbULL) +
-	       (((uint64_t)ver << 16 | port) + 1) * 0x8ebc6af09c88c6e3ULL;
+	return mum(w0 ^ 0xa0761d6478bd642fULL ^ (((uint64_t)ver << 16 | port) * 0x8ebc6af09c88c6e3ULL),
+		   mum(w1 ^ 0xe7037ed1a0b428dbULL, ((uint64_t)port << 8 | ver) ^ 0x589965cc75374cc3ULL));
 }
 
 _Static_assert(sizeof(struct dpp_tcp_dir) == 64, "one direction is one cache line");

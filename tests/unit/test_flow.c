@@ -872,6 +872,42 @@ static void syn_after_time_wait_reports_no_gap(void **state)
 	harness_free(h);
 }
 
+/*
+ * Ports (p, q) and (p - 1, q + 1) between the same addresses once hashed
+ * alike, and the memory of ended 4-tuples keys by hash alone: the first use
+ * of 40001 -> 8081 looked like a reuse of 40002 -> 8080 (found by the real
+ * kernel scenarios of it_diagnosis, port_pressure).
+ */
+static void new_tuple_next_to_an_ended_one_is_not_a_reuse(void **state)
+{
+	struct harness *h = harness_time_wait(60 * SEC, 0);
+	struct conn a = conn_new(h, 40002, 1000, 5000);
+	struct conn b = conn_new(h, 40001, 1000, 5000);
+
+	(void)state;
+	a.sport = 8080;
+	b.sport = 8081;
+	complete(&a);
+	b.now = a.now + 3 * SEC;
+	handshake(&b, 10 * MS);
+	flush(h);
+	assert_int_equal(h->nrec, 2);
+	assert_int_equal(h->rec[1].client_port, 40001);
+	assert_int_equal(h->rec[1].port_reuse_gap_us, UINT32_MAX);
+	/* And many neighbours: none may look reused. */
+	for (uint16_t p = 0; p < 2000; p++) {
+		struct conn c = conn_new(h, (uint16_t)(20000 + p), 1000, 5000);
+
+		c.sport = (uint16_t)(9000 - p);
+		c.now = b.now + 10 * SEC + p * 10 * MS;
+		handshake(&c, 1 * MS);
+	}
+	flush(h);
+	for (unsigned i = 2; i < h->nrec; i++)
+		assert_int_equal(h->rec[i].port_reuse_gap_us, UINT32_MAX);
+	harness_free(h);
+}
+
 static void full_time_wait_memory_forgets_the_oldest_and_counts_it(void **state)
 {
 	/* 16 slots: 4 sets of 4 ways; 40 ended tuples must overflow some set. */
@@ -1254,6 +1290,7 @@ int main(void)
 		cmocka_unit_test(idle_ended_flow_is_not_closed_so_its_segments_make_a_flow),
 		cmocka_unit_test(syn_reusing_a_recent_tuple_reports_the_gap),
 		cmocka_unit_test(syn_after_time_wait_reports_no_gap),
+		cmocka_unit_test(new_tuple_next_to_an_ended_one_is_not_a_reuse),
 		cmocka_unit_test(full_time_wait_memory_forgets_the_oldest_and_counts_it),
 		cmocka_unit_test(record_keeps_the_queue_of_its_first_packet),
 		cmocka_unit_test(idle_and_syn_timeouts_across_capture_gap),
