@@ -45,7 +45,8 @@ verdict:
                                            fragments, malformed frames): by design
   sliced:FIELD                             a field differs in a capture with sliced
                                            frames
-  window_scaling                           win_max
+  window_scaling:CASE                      win_max; CASE both_syns, one_side_syn
+                                           (only the SYN or only the SYN-ACK seen) or no_syn
   timestamps                               first_ts, last_ts
   handshake                                syn, synack, the handshake intervals
   seq_analysis                             retrans, out_of_order
