@@ -175,10 +175,12 @@ def run_tshark(cap, tshark, disabled=()):
         cmd += ["-e", f]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        universal_newlines=True)
-    # A capture cut short in the middle of a record (tshark's exit status
-    # 2 and its "cut short" message) still has every frame before the cut:
-    # that is where libpcap, and so net_pcap and the probe, stop too.
-    if p.returncode != 0 and not (p.returncode == 2 and "cut short in the middle" in p.stderr):
+    # A capture cut short in the middle of a record, or with a record
+    # longer than 262144 bytes (tshark's exit status 2 and its message),
+    # still has every frame before that one: that is where libpcap, and so
+    # net_pcap and the probe, stop too (libpcap's MAXIMUM_SNAPLEN is 262144).
+    if p.returncode != 0 and not (p.returncode == 2 and (
+            "cut short in the middle" in p.stderr or "bigger than maximum of 262144" in p.stderr)):
         sys.exit("tshark failed (%d): %s" % (p.returncode, p.stderr.strip()))
     return p.stdout.splitlines()
 
