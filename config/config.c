@@ -65,6 +65,15 @@ static const struct opt_desc options[] = {
 	 "are counted, not made into flows; a SYN reusing one reports the gap (default 60)"},
 	{"time-wait-slots", 0, OPT_U32, OFF(time_wait_slots), 16, 1u << 28,
 	 "ended 4-tuples remembered per worker at most (default: --flow-capacity)"},
+	{"stall-threshold", 0, OPT_SECONDS, OFF(stall_threshold_s), 0, 86400,
+	 "a direction without progress this long (packet time) while it has unacknowledged "
+	 "payload or faces a zero window makes the flow's diagnosis 'stalled' (default 1)"},
+	{"idle-reset-threshold", 0, OPT_SECONDS, OFF(idle_reset_threshold_s), 0, 86400,
+	 "an RST after this much silence (no payload, SYN or FIN; packet time) is diagnosed "
+	 "as an idle timeout (default 10)"},
+	{"services", 0, OPT_U32, OFF(services), 0, 4096,
+	 "services (server ip:port) listed in each stats snapshot, the rest in services_other "
+	 "(default 20)"},
 	{"duration", 0, OPT_SECONDS, OFF(duration_s), 0, 31536000,
 	 "stop after this many seconds of wall time (default: until signal / end of input)"},
 	{"rxd", 0, OPT_POW2, OFF(rxd), 32, 32768,
@@ -99,6 +108,9 @@ void dpp_config_defaults(struct dpp_config *cfg)
 	cfg->close_linger_s = 5.0;
 	cfg->time_wait_s = 60.0;
 	cfg->time_wait_slots = 0;
+	cfg->stall_threshold_s = 1.0;
+	cfg->idle_reset_threshold_s = 10.0;
+	cfg->services = 20;
 	cfg->duration_s = 0.0;
 	cfg->rxd = 1024;
 	cfg->burst = 32;

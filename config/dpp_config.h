@@ -29,6 +29,9 @@ struct dpp_config {
 	double close_linger_s; /**< Closed flows stay this long (packet time). */
 	double time_wait_s;    /**< Ended 4-tuples remembered this long (packet time). */
 	uint32_t time_wait_slots; /**< Ended 4-tuples remembered per worker; 0: flow_capacity. */
+	double stall_threshold_s;      /**< A stall this long is diagnosed "stalled". */
+	double idle_reset_threshold_s; /**< An RST after this much silence is an idle timeout. */
+	uint32_t services;	       /**< Services listed per snapshot (top N). */
 	double duration_s; /**< 0: run until signal or end of input. */
 	uint32_t rxd;
 	uint32_t burst;

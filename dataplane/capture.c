@@ -39,6 +39,7 @@
 #define PCAPNG_EPB 0x00000006u
 #define PCAPNG_SPB 0x00000003u
 #define PCAPNG_OPB 0x00000002u
+#define PCAPNG_IDB 0x00000001u
 /* libpcap refuses records longer than this (pcap-int.h: MAXIMUM_SNAPLEN). */
 #define PCAP_MAX_CAPLEN 262144u
 /* net_pcap copies a record's length in 16 bits: from here on it cuts them. */
@@ -81,20 +82,20 @@ static void walk_pcap(const uint8_t *m, size_t size, bool swap, struct dpp_captu
 
 		if (size - off < PCAP_REC_HDR) {
 			ci->stop_offset = off;
-			snprintf(ci->stop_why, sizeof(ci->stop_why), "a record header is cut short");
+			snprintf(ci->stop_why, sizeof(ci->stop_why), "truncated capture: a record header is cut short");
 			return;
 		}
 		caplen = rd32(m + off + 8, swap);
 		if (caplen > PCAP_MAX_CAPLEN) {
 			ci->stop_offset = off;
 			snprintf(ci->stop_why, sizeof(ci->stop_why),
-				 "a record claims %u captured bytes (corrupt header)", caplen);
+				 "corrupt capture: a record claims %u captured bytes", caplen);
 			return;
 		}
 		if (size - off - PCAP_REC_HDR < caplen) {
 			ci->stop_offset = off;
 			snprintf(ci->stop_why, sizeof(ci->stop_why),
-				 "the last record is cut short (%zu of %u bytes)",
+				 "truncated capture: the last record is cut short (%zu of %u bytes)",
 				 size - off - PCAP_REC_HDR, caplen);
 			return;
 		}
@@ -109,13 +110,16 @@ static void walk_pcapng(const uint8_t *m, size_t size, struct dpp_capture_info *
 {
 	size_t off = 0;
 	bool swap = false;
+	int first_link = -1;
+	uint16_t if_link[64];
+	unsigned int nb_if = 0;
 
 	while (off < size) {
 		uint32_t type, len;
 
 		if (size - off < 12) {
 			ci->stop_offset = off;
-			snprintf(ci->stop_why, sizeof(ci->stop_why), "a block header is cut short");
+			snprintf(ci->stop_why, sizeof(ci->stop_why), "truncated capture: a block header is cut short");
 			return;
 		}
 		memcpy(&type, m + off, 4);
@@ -128,14 +132,43 @@ static void walk_pcapng(const uint8_t *m, size_t size, struct dpp_capture_info *
 		if (len < 12 || len % 4 != 0) {
 			ci->stop_offset = off;
 			snprintf(ci->stop_why, sizeof(ci->stop_why),
-				 "a block claims a length of %u bytes (corrupt header)", len);
+				 "corrupt capture: a block claims a length of %u bytes", len);
 			return;
 		}
 		if (size - off < len) {
 			ci->stop_offset = off;
 			snprintf(ci->stop_why, sizeof(ci->stop_why),
-				 "the last block is cut short (%zu of %u bytes)", size - off, len);
+				 "truncated capture: the last block is cut short (%zu of %u bytes)", size - off, len);
 			return;
+		}
+		/*
+		 * libpcap reads a pcapng file with the first interface's link
+		 * type and stops, with an error net_pcap does not report, at the
+		 * first packet of an interface of another link type: the records
+		 * from there on are lost.
+		 */
+		if (type == PCAPNG_SHB) {
+			nb_if = 0;
+		} else if (type == PCAPNG_IDB && len >= 20) {
+			/* Link type (16 bits), reserved (16 bits), in the section's order. */
+			const uint32_t w = rd32(m + off + 8, swap);
+			const uint16_t lt = (uint16_t)(swap ? w >> 16 : w & 0xffff);
+
+			if (first_link < 0)
+				first_link = lt;
+			if (nb_if < RTE_DIM(if_link))
+				if_link[nb_if++] = lt;
+		} else if (type == PCAPNG_EPB && len >= 32) {
+			const uint32_t ifc = rd32(m + off + 8, swap);
+
+			if (ifc < nb_if && if_link[ifc] != first_link) {
+				ci->stop_offset = off;
+				snprintf(ci->stop_why, sizeof(ci->stop_why),
+					 "mixed link types: a packet of link type %u after link type "
+					 "%d (libpcap reads only the first)",
+					 if_link[ifc], first_link);
+				return;
+			}
 		}
 		/* EPB: interface, timestamp (8), captured length, original length. */
 		if (type == PCAPNG_EPB && len >= 32)
@@ -175,7 +208,14 @@ int dpp_capture_inspect(const char *path, struct dpp_capture_info *ci, char *err
 			 pcap_err);
 		return -EINVAL;
 	}
+	/*
+	 * pcap_datalink() answers in DLT_ values, which equal the file's
+	 * LINKTYPE_ values but for raw IP: LINKTYPE_RAW (101) is DLT_RAW, 12
+	 * on Linux (14 on OpenBSD).
+	 */
 	ci->link_type = pcap_datalink(p);
+	if (ci->link_type == DLT_RAW || ci->link_type == 12 || ci->link_type == 14)
+		ci->link_type = DPP_LINK_RAW;
 	ci->snaplen = (uint32_t)pcap_snapshot(p);
 	pcap_close(p);
 	if (!dpp_link_type_supported(ci->link_type)) {
@@ -265,7 +305,7 @@ int dpp_captures_check(int argc, char **argv, char *err, size_t errlen)
 				checked[nb_checked++] = ci;
 			if (ci.stop_offset != 0)
 				fprintf(stderr,
-					"dpprobe: warning: rx_pcap=%s: truncated capture: %s at byte "
+					"dpprobe: warning: rx_pcap=%s: %s at byte "
 					"%" PRIu64 " of %" PRIu64 "; the %" PRIu64
 					" complete records before it are read\n",
 					ci.path, ci.stop_why, ci.stop_offset, ci.size, ci.records);

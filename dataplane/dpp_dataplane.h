@@ -72,6 +72,7 @@ struct dpp_lcore_ctx {
 	volatile bool done; /**< Worker has flushed its table and exited. */
 	struct dpp_rxq rxq[DPP_MAX_QUEUES_PER_LCORE];
 	struct dpp_flow_table *flows;
+	struct dpp_services *services; /**< Services of the flows this worker ends. */
 	struct dpp_ring *export_ring;
 	bool flushing;      /**< At exit: retry the export ring instead of dropping. */
 	bool export_wait;   /**< Input is finite captures only: wait for the exporter, never drop. */
@@ -96,8 +97,15 @@ int dpp_worker_main(void *arg);
  */
 int dpp_rx_main(void *arg);
 
-/** Flow sink used by the tracker: copies a record into the export ring. */
+/**
+ * Flow sink used by the tracker: copies a record into the export ring and,
+ * once it is in, adds it to the worker's services.
+ */
 int dpp_worker_export(void *arg, const struct dpp_flow_record *rec);
+
+/** Flow-open callback of the tracker: the service gains an active flow. arg is the ctx. */
+void dpp_worker_flow_open(void *arg, uint8_t ip_version, const uint8_t ip[16], uint16_t port,
+			  uint64_t ts_ns);
 
 /**
  * A capture record of 64 KiB or more: net_pcap keeps only its first
@@ -154,7 +162,7 @@ struct dpp_capture_info {
 	struct dpp_big_record *big; /**< Records of 64 KiB or more (malloc'd), in order. */
 	uint32_t nb_big;
 	uint64_t stop_offset; /**< Non-zero: the file stops being readable here... */
-	char stop_why[96];    /**< ...for this reason (cut short, corrupt header). */
+	char stop_why[160];    /**< ...for this reason (cut short, corrupt header). */
 };
 
 /**

@@ -83,6 +83,7 @@ struct app {
 	uint16_t nb_rings;
 	struct dpp_stats_src src;
 	void *flow_mem[RTE_MAX_LCORE];
+	struct dpp_services *services[RTE_MAX_LCORE];
 	size_t flow_mem_size;	 /**< Mapped per worker (2 MiB multiple). */
 	size_t flow_table_bytes; /**< Used by each worker's table. */
 	FILE *flows_out;
@@ -271,6 +272,18 @@ static void attach_flow_table(struct app *app, struct dpp_lcore_ctx *ctx, uint16
 	fp.close_linger_ns = (uint64_t)(app->cfg.close_linger_s * 1e9);
 	fp.time_wait_ns = (uint64_t)(app->cfg.time_wait_s * 1e9);
 	fp.time_wait_slots = app->cfg.time_wait_slots;
+	fp.stall_threshold_ns = (uint64_t)(app->cfg.stall_threshold_s * 1e9);
+	fp.idle_reset_threshold_ns = (uint64_t)(app->cfg.idle_reset_threshold_s * 1e9);
+	fp.on_open = dpp_worker_flow_open;
+	fp.on_open_arg = ctx;
+	ctx->services = rte_zmalloc_socket("dpp_services", dpp_services_size(),
+					   RTE_CACHE_LINE_SIZE, socket);
+	if (ctx->services == NULL)
+		ctx->services = calloc(1, dpp_services_size());
+	if (ctx->services == NULL)
+		rte_exit(EXIT_FAILURE, "cannot allocate the services table\n");
+	dpp_services_init(ctx->services, fp.time_wait_ns);
+	app->services[w] = ctx->services;
 	fmem = dpp_flow_table_mem_size(&fp);
 	mem = flow_mem_alloc(fmem, socket, &app->flow_mem_size);
 	if (mem == NULL) {
@@ -458,6 +471,9 @@ static void setup_lcores(struct app *app)
 			.flow_state_bytes = dpp_flow_state_size(),
 			.bytes = (uint64_t)app->flow_table_bytes * app->nb_workers,
 		},
+		.nb_services = app->nb_workers,
+		.services = app->services,
+		.services_top = app->cfg.services,
 	};
 }
 

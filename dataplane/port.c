@@ -22,6 +22,16 @@
 /* Descriptors of each unused TX queue (PMDs that need TX queues to receive). */
 #define DPP_TXQ_DESC 512
 
+/*
+ * net_af_xdp (DPDK 22.11) keeps this many buffers in the kernel's fill ring
+ * (ETH_AF_XDP_DFLT_NUM_DESCS) and reports in imissed only the frames the kernel
+ * dropped for want of a fill buffer (XDP_STATISTICS rx_dropped). An RX ring
+ * smaller than that overflows first, and the kernel counts those drops as
+ * rx_ring_full, which the PMD never reads: loss nobody sees
+ * (tests/integration/it_mirror.sh runs both sides of the boundary).
+ */
+#define DPP_AF_XDP_FILL_BUFFERS 2048
+
 /* Per-lcore mempool cache, as testpmd sizes it. */
 #define DPP_MEMPOOL_CACHE 256
 
@@ -207,6 +217,12 @@ static int configure_port(const struct dpp_config *cfg, struct dpp_port *p, uint
 	if (p->ring_size != cfg->rxd)
 		DPP_LOG(WARNING, "port %u (%s): --rxd %u adjusted to %u by the driver\n",
 			p->port_id, p->driver, cfg->rxd, p->ring_size);
+	if (strcmp(p->driver, "net_af_xdp") == 0 && p->ring_size < DPP_AF_XDP_FILL_BUFFERS)
+		DPP_LOG(WARNING,
+			"port %u (net_af_xdp): with --rxd %u below %u, frames the kernel drops "
+			"when the worker falls behind reach no counter (its rx_ring_full is not "
+			"in imissed); use --rxd 4096\n",
+			p->port_id, p->ring_size, DPP_AF_XDP_FILL_BUFFERS);
 	return 0;
 }
 

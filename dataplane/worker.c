@@ -32,9 +32,12 @@ int dpp_worker_export(void *arg, const struct dpp_flow_record *rec)
 	 * replay must give every record, so the worker waits instead.
 	 */
 	if (likely(!ctx->flushing && !ctx->export_wait)) {
-		if (dpp_ring_enqueue(ctx->export_ring, &copy, 1) == 1)
+		if (dpp_ring_enqueue(ctx->export_ring, &copy, 1) == 1) {
+			dpp_services_add(ctx->services, &copy);
 			return 0;
+		}
 		ctx->counters.export_drops++;
+		dpp_services_drop(ctx->services, &copy);
 		return -1;
 	}
 	/*
@@ -47,11 +50,22 @@ int dpp_worker_export(void *arg, const struct dpp_flow_record *rec)
 		if (rte_rdtsc() > deadline) {
 			ctx->export_ring->enq_drops++;
 			ctx->counters.export_drops++;
+			dpp_services_drop(ctx->services, &copy);
 			return -1;
 		}
 		rte_pause();
 	}
+	/* Only records that will be written count, so services add up to them. */
+	dpp_services_add(ctx->services, &copy);
 	return 0;
+}
+
+void dpp_worker_flow_open(void *arg, uint8_t ip_version, const uint8_t ip[16], uint16_t port,
+			  uint64_t ts_ns)
+{
+	struct dpp_lcore_ctx *ctx = arg;
+
+	dpp_services_open(ctx->services, ip_version, ip, port, ts_ns);
 }
 
 /* Wall-clock ns from the TSC, for packets without a PMD timestamp. */
@@ -270,6 +284,8 @@ int dpp_worker_main(void *arg)
 				ctx->last_pkt_ns = now_ns;
 			dpp_flow_table_expire(ctx->flows, ctx->last_pkt_ns);
 		}
+		/* Between polls: a few entries of a requested services copy, if any. */
+		dpp_services_publish_step(ctx->services);
 		prev = now;
 	}
 

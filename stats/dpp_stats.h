@@ -20,6 +20,7 @@
 
 #include "dpp_rings.h"
 #include "dpp_flow.h"
+#include "dpp_services.h"
 
 /** What one worker counts; written by that worker only. */
 struct dpp_lcore_counters {
@@ -78,6 +79,10 @@ struct dpp_stats_src {
 		uint64_t huge_bytes;	   /**< Of those, backed by huge pages. */
 		uint64_t resident_bytes;   /**< Of those, backed by memory at all (touched). */
 	} tables;
+	/** The workers' services tables (nb_services of them; 0: no services output). */
+	uint16_t nb_services;
+	struct dpp_services *const *services;
+	uint32_t services_top; /**< --services N */
 };
 
 struct dpp_stats_writer;

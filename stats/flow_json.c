@@ -137,6 +137,66 @@ static void put_dir(struct out *o, const struct dpp_flow_dir_record *d)
 	*o->p++ = '}';
 }
 
+/* A signed microsecond count, or null for DPP_DIAG_NONE. */
+static void put_i64_or_null(struct out *o, int64_t v)
+{
+	if (v == DPP_DIAG_NONE) {
+		PUT(o, "null");
+		return;
+	}
+	if (v < 0) {
+		*o->p++ = '-';
+		put_u64(o, (uint64_t)-v);
+		return;
+	}
+	put_u64(o, (uint64_t)v);
+}
+
+static void put_side_or_null(struct out *o, uint8_t side, const char *client, const char *server)
+{
+	if (side == DPP_SIDE_CLIENT)
+		put_str(o, client);
+	else if (side == DPP_SIDE_SERVER)
+		put_str(o, server);
+	else
+		PUT(o, "null");
+}
+
+/* CONTRACT "Diagnosis": the diagnosis object, port_reuse_gap_us included. */
+static void put_diagnosis(struct out *o, const struct dpp_flow_record *r)
+{
+	const struct dpp_flow_diag_record *d = &r->diag;
+	const char *cause = dpp_diag_cause_name(d->cause);
+
+	PUT(o, ",\"diagnosis\":{\"class\":\"");
+	put_str(o, dpp_diag_class_name(d->cls));
+	PUT(o, "\",\"cause\":");
+	if (cause != NULL) {
+		*o->p++ = '"';
+		put_str(o, cause);
+		*o->p++ = '"';
+	} else {
+		PUT(o, "null");
+	}
+	PUT_U64(o, ",\"syn_retrans\":", d->syn_retrans);
+	PUT_U64(o, ",\"synack_retrans\":", d->synack_retrans);
+	PUT(o, ",\"idle_before_rst_us\":");
+	put_i64_or_null(o, d->idle_before_rst_us);
+	PUT(o, ",\"server_response_us\":");
+	put_i64_or_null(o, d->server_response_us);
+	PUT_U64(o, ",\"zero_window_us\":{\"c2s\":", d->zero_window_c2s_us);
+	PUT_U64(o, ",\"s2c\":", d->zero_window_s2c_us);
+	PUT(o, "},\"longest_stall_us\":");
+	put_i64_or_null(o, d->longest_stall_us);
+	PUT(o, ",\"stall_dir\":");
+	put_side_or_null(o, d->stall_dir, "\"c2s\"", "\"s2c\"");
+	PUT_U64_OR_NULL(o, ",\"port_reuse_gap_us\":", r->port_reuse_gap_us != UINT32_MAX,
+			r->port_reuse_gap_us);
+	PUT(o, ",\"history\":\"");
+	put_str(o, d->history);
+	PUT(o, "\"}");
+}
+
 int dpp_flow_json_write(FILE *f, const struct dpp_flow_record *r)
 {
 	char buf[REC_MAX];
@@ -173,6 +233,7 @@ int dpp_flow_json_write(FILE *f, const struct dpp_flow_record *r)
 	put_dir(&o, &r->s2c);
 	PUT_U64(&o, ",\"lcore\":", r->lcore);
 	PUT_U64(&o, ",\"queue\":", r->queue);
+	put_diagnosis(&o, r);
 	PUT(&o, "}\n");
 	if (fwrite(buf, 1, (size_t)(o.p - buf), f) != (size_t)(o.p - buf))
 		return -EIO;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -21,7 +22,11 @@ struct dpp_stats_writer {
 	/* Previous busy/total cycles per lcore entry, for busy_pct per interval. */
 	uint64_t *prev_busy;
 	uint64_t *prev_total;
+	struct dpp_services_merged *services; /* NULL: no services in the output */
 };
+
+/* How long a snapshot waits for the workers' copies of their services. */
+#define SERVICES_WAIT_US 10000
 
 void dpp_stats_lcore_add(struct dpp_lcore_counters *out, const struct dpp_lcore_counters *in)
 {
@@ -44,6 +49,10 @@ void dpp_stats_flow_add(struct dpp_flow_counters *out, const struct dpp_flow_cou
 	out->table_full_drops += in->table_full_drops;
 	out->late_segments += in->late_segments;
 	out->time_wait_overflow += in->time_wait_overflow;
+	for (int d = 0; d < 2; d++) {
+		out->capture_loss_acks[d] += in->capture_loss_acks[d];
+		out->capture_loss_bytes[d] += in->capture_loss_bytes[d];
+	}
 	out->syn += in->syn;
 	out->synack += in->synack;
 	out->rst += in->rst;
@@ -53,6 +62,10 @@ void dpp_stats_flow_add(struct dpp_flow_counters *out, const struct dpp_flow_cou
 	out->syn_timeout += in->syn_timeout;
 	out->reset += in->reset;
 	out->completed += in->completed;
+	for (int i = 0; i < DPP_DIAG_CLASS_MAX; i++)
+		out->diag_class[i] += in->diag_class[i];
+	for (int i = 0; i < DPP_DIAG_CAUSE_MAX; i++)
+		out->diag_cause[i] += in->diag_cause[i];
 }
 
 struct dpp_stats_writer *dpp_stats_writer_create(FILE *out, const struct dpp_stats_src *src)
@@ -68,6 +81,11 @@ struct dpp_stats_writer *dpp_stats_writer_create(FILE *out, const struct dpp_sta
 	w->prev_total = calloc(src->nb_lcores + 1u, sizeof(uint64_t));
 	if (w->prev_busy == NULL || w->prev_total == NULL)
 		goto fail;
+	if (src->nb_services > 0) {
+		w->services = dpp_services_merged_create(src->nb_services);
+		if (w->services == NULL)
+			goto fail;
+	}
 	return w;
 fail:
 	dpp_stats_writer_free(w);
@@ -81,6 +99,7 @@ void dpp_stats_writer_free(struct dpp_stats_writer *w)
 		return;
 	free(w->prev_busy);
 	free(w->prev_total);
+	dpp_services_merged_free(w->services);
 	free(w);
 }
 
@@ -216,6 +235,36 @@ static void write_rings(struct dpp_stats_writer *w)
 	fputc(']', f);
 }
 
+/*
+ * Services: ask each worker for a fresh copy of its table and give them a
+ * moment (they copy between polls); a worker that has not finished is
+ * shown from its previous copy. At the final snapshot the workers have
+ * stopped and their live tables are read (conservation: the flows of all
+ * services plus other equal the records written).
+ */
+static void write_services(struct dpp_stats_writer *w, bool final)
+{
+	const struct dpp_stats_src *src = w->src;
+
+	if (w->services == NULL)
+		return;
+	if (!final) {
+		for (uint16_t i = 0; i < src->nb_services; i++)
+			dpp_services_request(src->services[i]);
+		for (unsigned waited = 0; waited < SERVICES_WAIT_US; waited += 100) {
+			bool all = true;
+
+			for (uint16_t i = 0; i < src->nb_services; i++)
+				all &= dpp_services_published(src->services[i]);
+			if (all)
+				break;
+			rte_delay_us_sleep(100);
+		}
+	}
+	dpp_services_merge(w->services, src->services, src->nb_services, final);
+	dpp_services_write_json(w->out, w->services, src->services_top);
+}
+
 int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 {
 	const struct dpp_stats_src *src = w->src;
@@ -285,6 +334,13 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 		",\"time_wait_overflow\":%" PRIu64 "}",
 		active, flows.created, flows.ended, flows.evicted, flows.table_full_drops,
 		sum.export_drops, flows.late_segments, flows.time_wait_overflow);
+	/* Loss no PMD counter shows (af_packet, tap), seen from TCP itself. */
+	fprintf(f,
+		",\"capture_loss\":{\"c2s\":{\"acks_of_unseen_data\":%" PRIu64
+		",\"unseen_bytes\":%" PRIu64 "},\"s2c\":{\"acks_of_unseen_data\":%" PRIu64
+		",\"unseen_bytes\":%" PRIu64 "}}",
+		flows.capture_loss_acks[0], flows.capture_loss_bytes[0], flows.capture_loss_acks[1],
+		flows.capture_loss_bytes[1]);
 	fprintf(f,
 		",\"flow_tables\":{\"count\":%u,\"capacity\":%u,\"flow_state_bytes\":%u"
 		",\"bytes_per_flow\":%.1f,\"bytes\":%" PRIu64 ",\"huge_bytes\":%" PRIu64
@@ -297,9 +353,20 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 	fprintf(f,
 		",\"tcp\":{\"syn\":%" PRIu64 ",\"synack\":%" PRIu64 ",\"rst\":%" PRIu64
 		",\"retrans\":%" PRIu64 ",\"zero_window\":%" PRIu64 ",\"refused\":%" PRIu64
-		",\"syn_timeout\":%" PRIu64 ",\"reset\":%" PRIu64 ",\"completed\":%" PRIu64 "}",
+		",\"syn_timeout\":%" PRIu64 ",\"reset\":%" PRIu64 ",\"completed\":%" PRIu64,
 		flows.syn, flows.synack, flows.rst, flows.retrans, flows.zero_window,
 		flows.refused, flows.syn_timeout, flows.reset, flows.completed);
+	/* Extra: ended flows by diagnosis class and cause (CONTRACT "Diagnosis"). */
+	fputs(",\"class\":{", f);
+	for (int i = 0; i < DPP_DIAG_CLASS_MAX; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", dpp_diag_class_name(i),
+			flows.diag_class[i]);
+	fputs("},\"cause\":{", f);
+	for (int i = 1; i < DPP_DIAG_CAUSE_MAX; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", dpp_diag_cause_name(i),
+			flows.diag_cause[i]);
+	fputs("}}", f);
+	write_services(w, final);
 
 	fprintf(f,
 		",\"parse\":{\"packets\":%" PRIu64 ",\"tcp\":%" PRIu64 ",\"non_ip\":%" PRIu64

@@ -48,6 +48,45 @@ enum dpp_flow_side {
 	DPP_SIDE_SERVER = 2,
 };
 
+/** Diagnosis classes (CONTRACT "Diagnosis"), in the order they are decided. */
+enum dpp_diag_class {
+#define DPP_DIAG_CLASS(name, doc) DPP_DIAG_CLASS_##name,
+#include "diagnosis.def"
+#undef DPP_DIAG_CLASS
+	DPP_DIAG_CLASS_MAX,
+};
+
+/** Diagnosis causes; DPP_DIAG_CAUSE_NONE is null in JSON. */
+enum dpp_diag_cause {
+	DPP_DIAG_CAUSE_NONE = 0,
+#define DPP_DIAG_CAUSE(name, doc) DPP_DIAG_CAUSE_##name,
+#include "diagnosis.def"
+#undef DPP_DIAG_CAUSE
+	DPP_DIAG_CAUSE_MAX,
+};
+
+/** A diagnosis duration that is null in JSON. */
+#define DPP_DIAG_NONE INT64_MIN
+
+/** Zeek-style history: at most 8 letters per direction. */
+#define DPP_DIAG_HISTORY_MAX 16
+
+/** The "diagnosis" object of a flow record (CONTRACT "Diagnosis"). */
+struct dpp_flow_diag_record {
+	uint8_t cls;	   /**< enum dpp_diag_class */
+	uint8_t cause;	   /**< enum dpp_diag_cause */
+	uint8_t stall_dir; /**< enum dpp_flow_side of the longest stall; NONE: no stall. */
+	uint8_t pad;
+	uint32_t syn_retrans;
+	uint32_t synack_retrans;
+	int64_t idle_before_rst_us; /**< DPP_DIAG_NONE: null. */
+	int64_t server_response_us; /**< DPP_DIAG_NONE: null. */
+	uint64_t zero_window_c2s_us;
+	uint64_t zero_window_s2c_us;
+	int64_t longest_stall_us; /**< DPP_DIAG_NONE: null. */
+	char history[DPP_DIAG_HISTORY_MAX + 1];
+};
+
 /**
  * A handshake interval that was not measured (null in JSON). Any other
  * value is as measured, negative when packet times went backwards
@@ -97,10 +136,17 @@ struct dpp_flow_record {
 	uint16_t queue; /**< RX queue of the flow's first packet (given to the table). */
 	/** Its first SYN reused the 4-tuple of a flow that ended this long before; UINT32_MAX: no. */
 	uint32_t port_reuse_gap_us;
+	/** The open callback was given the record's client as the server (its first packet said so). */
+	bool opened_swapped;
+	struct dpp_flow_diag_record diag;
 };
 
 const char *dpp_flow_outcome_name(int outcome);
 const char *dpp_flow_end_reason_name(int reason);
+/** JSON name of a diagnosis class ("reset"); never NULL. */
+const char *dpp_diag_class_name(int cls);
+/** JSON name of a diagnosis cause ("abort"); NULL for DPP_DIAG_CAUSE_NONE. */
+const char *dpp_diag_cause_name(int cause);
 
 /* ------------------------------------------------------------------ */
 /* Flow tracker: one table per worker lcore, no locks                  */
@@ -116,6 +162,13 @@ struct dpp_flow_counters {
 	uint64_t late_segments;
 	/** Ended 4-tuples forgotten before time_wait passed (the memory was full). */
 	uint64_t time_wait_overflow;
+	/**
+	 * Capture loss inferred from TCP: segments that ACK data the probe never
+	 * saw, and those bytes, [0] for client-to-server data, [1] the other way
+	 * (client as known at that segment).
+	 */
+	uint64_t capture_loss_acks[2];
+	uint64_t capture_loss_bytes[2];
 	/* TCP totals over all flows (CONTRACT stats "tcp"). */
 	uint64_t syn;
 	uint64_t synack;
@@ -126,6 +179,9 @@ struct dpp_flow_counters {
 	uint64_t syn_timeout;
 	uint64_t reset;
 	uint64_t completed;
+	/* Ended flows by diagnosis class and cause (counted by the tracker). */
+	uint64_t diag_class[DPP_DIAG_CLASS_MAX];
+	uint64_t diag_cause[DPP_DIAG_CAUSE_MAX]; /**< Index 0 (no cause) unused. */
 };
 
 struct dpp_flow_params {
@@ -135,6 +191,19 @@ struct dpp_flow_params {
 	uint64_t close_linger_ns; /**< Closed flows stay this long for late FIN/RST retransmits. */
 	uint64_t time_wait_ns;    /**< Ended 4-tuples remembered this long; 0: not at all. */
 	uint32_t time_wait_slots; /**< Ended 4-tuples remembered at most; 0: capacity. */
+	/** A stall this long makes a flow "stalled"; 0: 1 s (CONTRACT default). */
+	uint64_t stall_threshold_ns;
+	/** An RST after this much silence is an "idle_timeout"; 0: 10 s. */
+	uint64_t idle_reset_threshold_ns;
+	/**
+	 * Called when a flow is created, with the endpoint its first packet
+	 * makes the server (SYN: its destination; SYN-ACK: its source; else
+	 * the lower port). NULL: not called. Its record says whether the
+	 * server turned out to be the other endpoint (opened_swapped).
+	 */
+	void (*on_open)(void *arg, uint8_t ip_version, const uint8_t ip[16], uint16_t port,
+			uint64_t ts_ns);
+	void *on_open_arg;
 };
 
 /**

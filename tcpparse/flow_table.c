@@ -153,6 +153,11 @@ _Static_assert(sizeof(struct dpp_tcp_dir) == 64, "one direction is one cache lin
 _Static_assert(offsetof(struct dpp_flow, dir) == 64, "key and aging fill line 0");
 _Static_assert(DPP_FLOW_HOT_BYTES == 192, "every segment touches three lines");
 _Static_assert(offsetof(struct dpp_flow, ev) == 256, "event counters in line 4");
+_Static_assert(sizeof(struct dpp_diag_hot) == 64, "what a segment reads of the diagnosis: one line");
+_Static_assert(offsetof(struct dpp_flow, dh) == 320, "stall state in line 5");
+_Static_assert(sizeof(struct dpp_diag) == 64, "the rest of the diagnosis fills one line");
+_Static_assert(offsetof(struct dpp_flow, diag) == 384, "diagnosis events in line 6");
+_Static_assert(sizeof(struct dpp_flow) == 448, "a flow is seven cache lines");
 
 /* Symmetric in its two endpoints: both directions of a connection agree. */
 static inline uint64_t pair_hash(const uint8_t a0[16], uint16_t p0, const uint8_t a1[16],
@@ -387,23 +392,8 @@ static void flow_end(struct dpp_flow_table *t, uint32_t idx, int reason)
 	struct dpp_flow *f = flow_at(t, idx);
 	struct dpp_flow_record rec;
 
-	dpp_tcp_fill_record(f, reason, &rec);
-	switch (rec.outcome) {
-	case DPP_OUTCOME_REFUSED:
-		t->cnt.refused++;
-		break;
-	case DPP_OUTCOME_SYN_TIMEOUT:
-		t->cnt.syn_timeout++;
-		break;
-	case DPP_OUTCOME_RESET:
-		t->cnt.reset++;
-		break;
-	case DPP_OUTCOME_COMPLETED:
-		t->cnt.completed++;
-		break;
-	default:
-		break;
-	}
+	dpp_tcp_fill_record(f, reason, &t->params, &rec);
+	dpp_tcp_count_end(&rec, &t->cnt);
 	if (t->sink)
 		t->sink(t->sink_arg, &rec);
 
@@ -567,6 +557,20 @@ struct dpp_flow_table *dpp_flow_table_init(void *mem, const struct dpp_flow_para
 	return t;
 }
 
+/*
+ * The server as a flow's first packet shows it (dir index): a SYN's
+ * destination, a SYN-ACK's source, else the lower port (CONTRACT "Client/
+ * server without a SYN", the client being the higher port or address).
+ */
+static inline int first_packet_server(const struct dpp_pkt_view *v)
+{
+	if (v->tcp_flags & DPP_TCP_SYN)
+		return (v->tcp_flags & DPP_TCP_ACK) ? 0 : 1;
+	if (v->sport != v->dport)
+		return v->sport > v->dport ? 1 : 0;
+	return memcmp(v->src, v->dst, 16) >= 0 ? 1 : 0;
+}
+
 /* One packet whose flow hash h is known (see dpp_flow_table_packet()). */
 static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_view *v,
 				 uint64_t ts_ns, uint64_t h, uint16_t queue)
@@ -622,6 +626,14 @@ static inline void packet_hashed(struct dpp_flow_table *t, const struct dpp_pkt_
 		t->active++;
 		t->cnt.created++;
 		dir = 0;
+		if (t->params.on_open != NULL) {
+			const int srv = first_packet_server(v);
+
+			if (srv == 0)
+				f->flags |= DPP_FLOW_F_OPEN_SRV0;
+			t->params.on_open(t->params.on_open_arg, v->ip_version, f->addr[srv],
+					  f->port[srv], ts_ns);
+		}
 	} else {
 		f = flow_at(t, idx);
 		list_unlink(t, idx);

@@ -73,3 +73,27 @@ const char *dpp_flow_end_reason_name(int reason)
 {
 	return lookup(flow_end_reason_names, DPP_END_MAX, reason, "unknown");
 }
+
+static const char *const diag_class_names[DPP_DIAG_CLASS_MAX] = {
+#define DPP_DIAG_CLASS(name, doc) [DPP_DIAG_CLASS_##name] = #name,
+#include "diagnosis.def"
+#undef DPP_DIAG_CLASS
+};
+
+static const char *const diag_cause_names[DPP_DIAG_CAUSE_MAX] = {
+#define DPP_DIAG_CAUSE(name, doc) [DPP_DIAG_CAUSE_##name] = #name,
+#include "diagnosis.def"
+#undef DPP_DIAG_CAUSE
+};
+
+const char *dpp_diag_class_name(int cls)
+{
+	return lookup(diag_class_names, DPP_DIAG_CLASS_MAX, cls, "unknown");
+}
+
+const char *dpp_diag_cause_name(int cause)
+{
+	if (cause == DPP_DIAG_CAUSE_NONE)
+		return NULL;
+	return lookup(diag_cause_names, DPP_DIAG_CAUSE_MAX, cause, "unknown");
+}

@@ -60,6 +60,7 @@
 
 #include <string.h>
 
+#include "diagnose.h"
 #include "flow_priv.h"
 
 /* Analysis flags of one segment (Wireshark's TCP_A_*, those that matter). */
@@ -73,6 +74,7 @@
 #define A_FAST_RETRANSMISSION 0x080
 #define A_OUT_OF_ORDER 0x100
 #define A_RETRANSMISSION 0x200
+#define A_ACK_LOST_PACKET 0x400 /* "ACKed segment that wasn't captured" */
 
 #define A_ANY_RETRANSMISSION (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)
 
@@ -99,15 +101,59 @@ enum tcp_event {
 	EV_MAX,
 };
 
+/*
+ * Every (state, event) pair is listed, so a reader can follow a connection
+ * through it (a pair left out would silently read as 0, HALF_OPEN). The
+ * states are aging classes (enum dpp_flow_state); the outcome is decided
+ * from the flow's flags when it ends (flow_outcome()).
+ */
 static const uint8_t tcp_transition[DPP_FLOW_STATE_MAX][EV_MAX] = {
-	/*                      OTHER           SYN                ANSWER          FIN_BOTH RST */
-	[DPP_FLOW_HALF_OPEN] = {DPP_FLOW_HALF_OPEN, DPP_FLOW_HALF_OPEN, DPP_FLOW_OPEN,
-				DPP_FLOW_CLOSED, DPP_FLOW_CLOSED},
-	[DPP_FLOW_OPEN] = {DPP_FLOW_OPEN, DPP_FLOW_OPEN, DPP_FLOW_OPEN, DPP_FLOW_CLOSED,
-			   DPP_FLOW_CLOSED},
-	[DPP_FLOW_CLOSED] = {DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED, DPP_FLOW_CLOSED,
-			     DPP_FLOW_CLOSED},
+	[DPP_FLOW_HALF_OPEN] = {
+		/* The SYN sender again without its final ACK (data on a SYN, ...): still waiting. */
+		[EV_OTHER] = DPP_FLOW_HALF_OPEN,
+		/* SYN retransmits and SYN-ACKs: the handshake goes on (spoofed SYNs stay here). */
+		[EV_SYN] = DPP_FLOW_HALF_OPEN,
+		/* The client's ACK after the SYN-ACK, or the server speaking: established. */
+		[EV_ANSWER] = DPP_FLOW_OPEN,
+		/* Both FINs before the handshake was seen to end: the connection is over. */
+		[EV_FIN_BOTH] = DPP_FLOW_CLOSED,
+		/* An RST (a refused SYN, an aborted handshake): gone, RFC 9293 3.10.7.4. */
+		[EV_RST] = DPP_FLOW_CLOSED,
+	},
+	[DPP_FLOW_OPEN] = {
+		/* Data and ACKs of an established or midstream flow. */
+		[EV_OTHER] = DPP_FLOW_OPEN,
+		/* A SYN on an open flow (a retransmit with the same ISN): no change. */
+		[EV_SYN] = DPP_FLOW_OPEN,
+		[EV_ANSWER] = DPP_FLOW_OPEN,
+		/* The second side's FIN: closed, lingering for its last ACK (RFC 9293 3.6). */
+		[EV_FIN_BOTH] = DPP_FLOW_CLOSED,
+		/* An RST ends it at once. */
+		[EV_RST] = DPP_FLOW_CLOSED,
+	},
+	[DPP_FLOW_CLOSED] = {
+		/*
+		 * Closed is final: late ACKs, retransmitted FINs and RSTs belong to
+		 * the flow while it lingers; a new SYN with another ISN starts a new
+		 * flow before it gets here (dpp_tcp_starts_new_stream()).
+		 */
+		[EV_OTHER] = DPP_FLOW_CLOSED,
+		[EV_SYN] = DPP_FLOW_CLOSED,
+		[EV_ANSWER] = DPP_FLOW_CLOSED,
+		[EV_FIN_BOTH] = DPP_FLOW_CLOSED,
+		[EV_RST] = DPP_FLOW_CLOSED,
+	},
 };
+
+/* CONTRACT "Client/server without a SYN": higher port, then greater address. */
+static int client_side(const struct dpp_flow *f)
+{
+	if (f->syn_side != DPP_FLOW_SIDE_UNKNOWN)
+		return f->syn_side;
+	if (f->port[0] != f->port[1])
+		return f->port[0] > f->port[1] ? 0 : 1;
+	return memcmp(f->addr[0], f->addr[1], 16) >= 0 ? 0 : 1;
+}
 
 static inline bool is_syn_only(uint8_t flags)
 {
@@ -166,6 +212,8 @@ void dpp_tcp_flow_init(struct dpp_flow *f, const struct dpp_pkt_view *v, uint64_
 	f->dir[0].win_shift = DPP_WIN_SCALE_UNKNOWN;
 	f->dir[1].win_shift = DPP_WIN_SCALE_UNKNOWN;
 	memset(f->ev, 0, sizeof(f->ev));
+	memset(&f->dh, 0, sizeof(f->dh));
+	memset(&f->diag, 0, sizeof(f->diag));
 }
 
 /*
@@ -173,7 +221,8 @@ void dpp_tcp_flow_init(struct dpp_flow *f, const struct dpp_pkt_view *v, uint64_
  * Returns the A_* flags of the segment.
  */
 static unsigned analyze_segment(struct dpp_flow *f, struct dpp_tcp_dir *fwd,
-				struct dpp_tcp_dir *rev, const struct dpp_pkt_view *v, uint64_t ts)
+				struct dpp_tcp_dir *rev, const struct dpp_pkt_view *v, uint64_t ts,
+				uint32_t *unseen_bytes)
 {
 	const uint32_t seq = v->seq;
 	const uint32_t ack = v->ack;
@@ -231,12 +280,23 @@ ack_checks:
 	/* 9. A new ack value ends a duplicate ACK run. */
 	if (ack != fwd->lastack)
 		fwd->dupacks = 0;
-	/* ACKed unseen segment. */
+	/*
+	 * ACKed unseen segment: the other side received data the probe never
+	 * saw, either a hole before data it did see or data past all it saw.
+	 * On a capture point that is capture loss (Wireshark's "ACKed segment
+	 * that wasn't captured"; Zeek's capture_loss counts the same). The
+	 * bytes are what the ack covers past all rev sent that the probe saw;
+	 * a hole inside data it saw counts as an event only (its size is not
+	 * kept), so the bytes are a lower bound.
+	 */
 	if (rev->maxseqtobeacked && DPP_SEQ_GT(ack, rev->maxseqtobeacked) && (fl & DPP_TCP_ACK)) {
-		if (DPP_SEQ_LT(rev->maxseqtobeacked, rev->nextseq))
+		a |= A_ACK_LOST_PACKET;
+		if (DPP_SEQ_LT(rev->maxseqtobeacked, rev->nextseq)) {
 			rev->maxseqtobeacked = rev->nextseq;
-		else
+		} else {
+			*unseen_bytes = ack - rev->nextseq;
 			rev->dupacks = -1;
+		}
 	}
 
 	/* 10. Retransmission, fast retransmission, spurious, out-of-order. */
@@ -294,6 +354,315 @@ ack_checks:
 		rev->unacked = 0;
 
 	return a;
+}
+
+/* ------------------------------------------------------------------ */
+/* Diagnosis evidence (CONTRACT "Diagnosis"; decided in diagnose.c)    */
+/* ------------------------------------------------------------------ */
+
+/* Nanoseconds as whole microseconds, saturating at UINT32_MAX (71 minutes). */
+static inline uint32_t sat_us(uint64_t ns)
+{
+	ns /= 1000;
+	return ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
+}
+
+static inline uint32_t sat_add(uint32_t a, uint32_t b)
+{
+	return a + b < a ? UINT32_MAX : a + b;
+}
+
+/*
+ * Stall condition of direction x: unacked payload, or the other side's
+ * window at zero. Payload counts as unacked only once the other side has
+ * been seen at all: in a capture of one direction its ACKs are invisible.
+ */
+static inline bool stall_cond(const struct dpp_flow *f, int x)
+{
+	const uint16_t need = DPP_DG_SEQ | DPP_DG_UNA | DPP_DG_PEER_SEEN;
+	const struct dpp_diag_dir *g = &f->dh.dir[x];
+	const bool unacked = (g->flags & need) == need && DPP_SEQ_LT(g->una, g->snd_max);
+
+	return unacked || (f->dh.dir[x ^ 1].flags & DPP_DG_WIN0);
+}
+
+/* Length of x's current stall if it ended at t. */
+static inline uint32_t stall_us_at(const struct dpp_diag_dir *g, uint64_t t)
+{
+	uint32_t us = g->stall_accum_us;
+
+	if ((g->flags & DPP_DG_COND) && t > g->cond_since_ns)
+		us = sat_add(us, sat_us(t - g->cond_since_ns));
+	return us;
+}
+
+/* A stall of direction x of us microseconds ended: keep it if it is the longest (c2s on a tie). */
+static void stall_ended(struct dpp_diag_hot *dg, const struct dpp_flow *f, int x, uint32_t us)
+{
+	const uint16_t g = f->dh.dir[x].flags;
+	const int longest_dir = (dg->flags & DPP_DF_LONGEST_DIR1) ? 1 : 0;
+
+	if (dg->flags & DPP_DF_STALLED) {
+		if (us < dg->longest_stall_us)
+			return;
+		if (us == dg->longest_stall_us && (longest_dir == x || x != client_side(f)))
+			return;
+	}
+	dg->longest_stall_us = us;
+	dg->flags = (uint16_t)((dg->flags & ~(DPP_DF_LONGEST_DIR1 | DPP_DF_LONGEST_ZW |
+					      DPP_DF_LONGEST_RTO)) |
+			       DPP_DF_STALLED | (x ? DPP_DF_LONGEST_DIR1 : 0) |
+			       ((g & DPP_DG_BEGAN_ZW) ? DPP_DF_LONGEST_ZW : 0) |
+			       ((g & DPP_DG_DATA_RETRANS) ? DPP_DF_LONGEST_RTO : 0));
+}
+
+/* The stall condition of x became true at t. */
+static inline void stall_begin(struct dpp_flow *f, int x, uint64_t t)
+{
+	struct dpp_diag_dir *g = &f->dh.dir[x];
+
+	g->flags |= DPP_DG_COND;
+	g->cond_since_ns = t;
+	if (!(g->flags & DPP_DG_BEGAN))
+		g->flags |= DPP_DG_BEGAN | ((f->dh.dir[x ^ 1].flags & DPP_DG_WIN0) ? DPP_DG_BEGAN_ZW : 0);
+}
+
+/*
+ * Stalls and zero-window episodes, for a segment without RST from d with
+ * analysis flags a. O(1): each direction's condition is re-evaluated once.
+ */
+static void track_stalls(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t t,
+			 unsigned a)
+{
+	struct dpp_diag_dir *fw = &f->dh.dir[d];
+	struct dpp_diag_dir *rv = &f->dh.dir[d ^ 1];
+	const uint32_t len = v->payload_len;
+	const uint8_t fl = v->tcp_flags;
+	bool progress[2] = {false, false};
+	/* Something a stall condition reads changed (besides progress). */
+	bool changed = false;
+
+	/* The other side now knows this one is there: its ACKs can be judged. */
+	if (!(rv->flags & DPP_DG_PEER_SEEN)) {
+		rv->flags |= DPP_DG_PEER_SEEN;
+		changed = true;
+	}
+	/* Where this side's sequence space starts: after the SYN, or at the first segment. */
+	if (!(fw->flags & DPP_DG_SEQ)) {
+		fw->snd_max = v->seq + ((fl & DPP_TCP_SYN) ? 1 : 0);
+		fw->flags |= DPP_DG_SEQ;
+		if (!(fw->flags & DPP_DG_UNA)) {
+			fw->una = fw->snd_max;
+			fw->flags |= DPP_DG_UNA;
+		}
+		changed = true;
+	}
+	/* Progress 1: new payload, sequence space never sent (probes are not new payload). */
+	if (len > 0 && !(a & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE))) {
+		if (DPP_SEQ_GT(v->seq + len, fw->snd_max)) {
+			fw->snd_max = v->seq + len;
+			progress[d] = true;
+		} else if ((fw->flags & (DPP_DG_BEGAN | DPP_DG_DATA_SEEN)) == DPP_DG_BEGAN) {
+			/* The first payload during the stall repeats old sequence space. */
+			fw->flags |= DPP_DG_DATA_SEEN | DPP_DG_DATA_RETRANS;
+		}
+	}
+	/* Progress 2: this ACK advances over the other side's payload. */
+	if (fl & DPP_TCP_ACK) {
+		if (!(rv->flags & DPP_DG_UNA)) {
+			rv->una = v->ack;
+			rv->flags |= DPP_DG_UNA;
+			changed = true;
+		} else if (DPP_SEQ_GT(v->ack, rv->una)) {
+			if ((rv->flags & DPP_DG_SEQ) && DPP_SEQ_LT(rv->una, rv->snd_max)) {
+				progress[d ^ 1] = true;
+				rv->flags |= DPP_DG_ACKED;
+			}
+			rv->una = v->ack;
+		}
+	}
+	/* The window the other side's stall condition reads (RSTs excluded). */
+	if ((v->window == 0) != ((fw->flags & DPP_DG_WIN0) != 0)) {
+		fw->flags ^= DPP_DG_WIN0;
+		changed = true;
+	}
+	/* Zero-window episodes of this sender; SYN, FIN, RST neither open nor close one. */
+	if ((v->window == 0) != ((fw->flags & DPP_DG_ZW_OPEN) != 0) && !(fl & SFR)) {
+		if (v->window == 0) {
+			f->diag.zw_since_ns[d] = t;
+			fw->flags |= DPP_DG_ZW_OPEN;
+		} else {
+			f->diag.zw_total_ns[d] += t - f->diag.zw_since_ns[d];
+			fw->flags &= (uint16_t)~DPP_DG_ZW_OPEN;
+		}
+	}
+	/*
+	 * A condition changes only with a progress event, a window that turns
+	 * zero or non-zero, or a side's sequence space becoming known: most
+	 * segments (an ACK of nothing new, a retransmission) skip the rest.
+	 */
+	if (!progress[0] && !progress[1] && !changed)
+		return;
+
+	for (int x = 0; x < 2; x++) {
+		struct dpp_diag_dir *g = &f->dh.dir[x];
+		const bool was = (g->flags & DPP_DG_COND) != 0;
+		const bool now = stall_cond(f, x);
+
+		if (progress[x]) {
+			/* A progress event ends the stall (if any) and starts a new interval. */
+			if (g->flags & DPP_DG_BEGAN)
+				stall_ended(&f->dh, f, x, stall_us_at(g, t));
+			g->flags &= (uint16_t)~(DPP_DG_COND | DPP_DG_BEGAN | DPP_DG_BEGAN_ZW |
+						DPP_DG_DATA_SEEN | DPP_DG_DATA_RETRANS);
+			g->stall_accum_us = 0;
+			if (now)
+				stall_begin(f, x, t);
+		} else if (was && !now) {
+			g->stall_accum_us = sat_add(g->stall_accum_us, sat_us(t - g->cond_since_ns));
+			g->flags &= (uint16_t)~DPP_DG_COND;
+		} else if (!was && now) {
+			stall_begin(f, x, t);
+		}
+	}
+}
+
+/* The flow's first RST, sent by d at t: the evidence for the reset causes. */
+static void track_first_rst(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t t)
+{
+	const struct dpp_diag_hot *h = &f->dh;
+	struct dpp_diag *dg = &f->diag;
+	const int cl = client_side(f);
+	const struct dpp_diag_dir *cg = &h->dir[cl];
+	/* Does this RST acknowledge client payload? */
+	const bool acks_payload = (v->tcp_flags & DPP_TCP_ACK) &&
+				  (cg->flags & (DPP_DG_SEQ | DPP_DG_UNA)) ==
+					  (DPP_DG_SEQ | DPP_DG_UNA) &&
+				  DPP_SEQ_GT(v->ack, cg->una) && DPP_SEQ_LT(cg->una, cg->snd_max);
+
+	/* Silence before it, for flows whose handshake completed (or was never seen). */
+	if ((h->flags & DPP_DF_EVENT) && ((h->flags & DPP_DF_HS_DONE) || f->syn == 0)) {
+		dg->idle_before_rst_us = t > h->last_event_ns ? sat_us(t - h->last_event_ns) : 0;
+		dg->flags |= DPP_DC_IDLE;
+	}
+	/* The server's, before it sent payload or acked any of the client's. */
+	if (d != cl && f->dir[d].payload_bytes == 0 && !(cg->flags & DPP_DG_ACKED) && !acks_payload)
+		dg->flags |= DPP_DC_RST_EARLY;
+	/* Its sender had closed, and the other side wrote after that FIN. */
+	if ((f->flags & (d ? DPP_FLOW_F_FIN1 : DPP_FLOW_F_FIN0)) &&
+	    (h->dir[d ^ 1].flags & DPP_DG_AFTER_FIN))
+		dg->flags |= DPP_DC_RST_AFTER_FIN;
+}
+
+/* History letters, as bits: S H A D F R T W (CONTRACT "history"). */
+static const char history_letters[] = "SHADFRTW";
+
+/*
+ * The letters a segment's flags give (S, H, A for an empty segment, F, R),
+ * indexed by its SYN, ACK, FIN and RST bits.
+ */
+static const uint8_t history_of_flags[64] = {
+#define H_ENTRY(fl)                                                                                \
+	[fl] = (uint8_t)((((fl) & DPP_TCP_SYN) ? (((fl) & DPP_TCP_ACK) ? 0x02 : 0x01) : 0) |       \
+			 ((((fl) & (DPP_TCP_ACK | SFR)) == DPP_TCP_ACK) ? 0x04 : 0) |              \
+			 (((fl) & DPP_TCP_FIN) ? 0x10 : 0) | (((fl) & DPP_TCP_RST) ? 0x20 : 0))
+#define H_ROW(b) H_ENTRY(b), H_ENTRY(b + 1), H_ENTRY(b + 2), H_ENTRY(b + 3), H_ENTRY(b + 4), \
+		 H_ENTRY(b + 5), H_ENTRY(b + 6), H_ENTRY(b + 7)
+	H_ROW(0), H_ROW(8), H_ROW(16), H_ROW(24), H_ROW(32), H_ROW(40), H_ROW(48), H_ROW(56),
+#undef H_ROW
+#undef H_ENTRY
+};
+
+static inline void track_history(struct dpp_flow *f, const struct dpp_pkt_view *v, int d,
+				 unsigned a)
+{
+	unsigned letters = history_of_flags[v->tcp_flags & (DPP_TCP_SYN | DPP_TCP_ACK | SFR)];
+	unsigned fresh;
+
+	/* A pure ACK carries no payload; D is payload other than a keep-alive byte. */
+	if (v->payload_len > 0)
+		letters = (letters & ~0x04u) | ((a & A_KEEP_ALIVE) ? 0 : 0x08u);
+	if ((a & A_ANY_RETRANSMISSION) && !(v->tcp_flags & DPP_TCP_SYN))
+		letters |= 0x40;
+	if (a & A_ZERO_WINDOW)
+		letters |= 0x80;
+	/* Most segments add nothing: one test, on line 5. */
+	fresh = (letters << (8 * d)) & ~(unsigned)f->dh.history_seen;
+	while (fresh != 0) {
+		const unsigned bit = (unsigned)__builtin_ctz(fresh);
+		const unsigned pos = (unsigned)__builtin_popcount(f->dh.history_seen);
+
+		f->diag.history |= (uint64_t)bit << (4 * pos);
+		f->dh.history_seen |= (uint16_t)(1u << bit);
+		fresh &= fresh - 1;
+	}
+}
+
+/*
+ * All the diagnosis evidence of one segment from d, after the analysis (a)
+ * and the handshake bookkeeping, before the per-direction counters move.
+ */
+static void track_diagnosis(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint64_t t,
+			    unsigned a)
+{
+	struct dpp_diag_hot *h = &f->dh;
+	const uint8_t fl = v->tcp_flags;
+	const bool payload = v->payload_len > 0 && !(a & A_KEEP_ALIVE);
+
+	/* The handshake completed: the client's first segment with ACK, without SYN (or RST). */
+	if (!(h->flags & DPP_DF_HS_DONE) && f->synack_side != DPP_FLOW_SIDE_UNKNOWN &&
+	    f->synack_side != d && (fl & (DPP_TCP_ACK | DPP_TCP_SYN | DPP_TCP_RST)) == DPP_TCP_ACK) {
+		h->flags |= DPP_DF_HS_DONE;
+		/* If the server speaks first, its response time counts from here. */
+		f->diag.response_from_ns = t;
+		f->diag.flags |= DPP_DC_RESP_FROM;
+	}
+	/* A SYN-ACK timeout retransmission after the client's ACK: the ACK was dropped. */
+	if ((fl & (DPP_TCP_SYN | DPP_TCP_ACK)) == (DPP_TCP_SYN | DPP_TCP_ACK) &&
+	    (h->flags & DPP_DF_HS_DONE) && f->syn > 0 && t >= f->mru_syn_ns + DPP_DIAG_SYNACK_RTO_NS)
+		f->diag.flags |= DPP_DC_SYNACK_AFTER_ACK;
+
+	track_history(f, v, d, a);
+
+	if (fl & DPP_TCP_RST) {
+		if (f->rst_side == DPP_FLOW_SIDE_UNKNOWN)
+			track_first_rst(f, v, d, t);
+		return; /* RSTs are neither progress nor windows nor events. */
+	}
+
+	if (payload) {
+		if (f->flags & (d ? DPP_FLOW_F_FIN0 : DPP_FLOW_F_FIN1))
+			h->dir[d].flags |= DPP_DG_AFTER_FIN;
+		/* Server response time: first client payload, then the server's first after it. */
+		if ((h->flags & (DPP_DF_CLI_DATA | DPP_DF_SRV_DATA)) !=
+		    (DPP_DF_CLI_DATA | DPP_DF_SRV_DATA)) {
+			struct dpp_diag *dg = &f->diag;
+
+			if (d == client_side(f)) {
+				if (!(h->flags & DPP_DF_CLI_DATA)) {
+					h->flags |= DPP_DF_CLI_DATA;
+					/* Unless the server has already spoken. */
+					if (!(h->flags & DPP_DF_SRV_DATA)) {
+						dg->response_from_ns = t;
+						dg->flags |= DPP_DC_RESP_FROM;
+					}
+				}
+			} else if (!(h->flags & DPP_DF_SRV_DATA)) {
+				h->flags |= DPP_DF_SRV_DATA;
+				if (dg->flags & DPP_DC_RESP_FROM) {
+					const uint64_t from = dg->response_from_ns;
+
+					dg->server_response_us = t > from ? sat_us(t - from) : 0;
+					dg->flags |= DPP_DC_RESPONSE;
+				}
+			}
+		}
+	}
+	if (payload || (fl & (DPP_TCP_SYN | DPP_TCP_FIN))) {
+		h->last_event_ns = t;
+		h->flags |= DPP_DF_EVENT;
+	}
+	track_stalls(f, v, d, t, a);
 }
 
 /*
@@ -370,6 +739,7 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 	const uint8_t fl = v->tcp_flags;
 	const uint8_t fin_bit = d ? DPP_FLOW_F_FIN1 : DPP_FLOW_F_FIN0;
 	enum tcp_event ev = EV_OTHER;
+	uint32_t unseen_bytes = 0;
 	unsigned a;
 
 	/* Conversation-level SYN rules of Wireshark (see rule 0). */
@@ -380,7 +750,14 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 			fwd->base_seq = v->seq;
 	}
 
-	a = analyze_segment(f, fwd, rev, v, ts);
+	a = analyze_segment(f, fwd, rev, v, ts, &unseen_bytes);
+	if (__builtin_expect((a & A_ACK_LOST_PACKET) != 0, 0)) {
+		/* The unseen data was rev's: c2s when rev is the client (as known now). */
+		const int to_client = (d ^ 1) == client_side(f) ? 0 : 1;
+
+		c->capture_loss_acks[to_client]++;
+		c->capture_loss_bytes[to_client] += unseen_bytes;
+	}
 
 	/* Handshake RTT used by the out-of-order rule, set after the analysis. */
 	if (is_syn_only(fl)) {
@@ -399,6 +776,7 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 	}
 
 	track_handshake(f, fwd, rev, v, d, ts, c);
+	track_diagnosis(f, v, d, ts, a);
 
 	/* Per-direction counters (CONTRACT: c2s / s2c). */
 	fwd->packets++;
@@ -464,16 +842,6 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 	return tcp_transition[f->state][ev];
 }
 
-/* CONTRACT "Client/server without a SYN": higher port, then greater address. */
-static int client_side(const struct dpp_flow *f)
-{
-	if (f->syn_side != DPP_FLOW_SIDE_UNKNOWN)
-		return f->syn_side;
-	if (f->port[0] != f->port[1])
-		return f->port[0] > f->port[1] ? 0 : 1;
-	return memcmp(f->addr[0], f->addr[1], 16) >= 0 ? 0 : 1;
-}
-
 static void fill_dir(const struct dpp_tcp_dir *s, const struct dpp_tcp_dir_events *e,
 		     struct dpp_flow_dir_record *r)
 {
@@ -511,7 +879,111 @@ static int flow_outcome(const struct dpp_flow *f, int client)
 	return DPP_OUTCOME_ESTABLISHED;
 }
 
-void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_record *r)
+/* A duration or DPP_DIAG_NONE. */
+static inline int64_t us_or_none(bool known, uint64_t us)
+{
+	return known ? (int64_t)us : DPP_DIAG_NONE;
+}
+
+/*
+ * The diagnosis of a flow that ends now: open stalls and zero-window
+ * episodes count up to its last packet, then the facts go to the rules.
+ */
+static void fill_diagnosis(const struct dpp_flow *f, int client, uint8_t outcome,
+			   const struct dpp_flow_params *p, struct dpp_flow_diag_record *out)
+{
+	struct dpp_diag_hot h = f->dh;
+	const struct dpp_diag *dg = &f->diag;
+	struct dpp_diag_facts facts;
+	struct dpp_diag_params dp = {
+		.stall_threshold_us = (p && p->stall_threshold_ns ? p->stall_threshold_ns
+								   : DPP_FLOW_STALL_THRESHOLD_NS) /
+				      1000,
+		.idle_reset_threshold_us =
+			(p && p->idle_reset_threshold_ns ? p->idle_reset_threshold_ns
+							 : DPP_FLOW_IDLE_RESET_THRESHOLD_NS) /
+			1000,
+	};
+	uint64_t zw[2];
+	unsigned n = 0;
+
+	for (int x = 0; x < 2; x++) {
+		const struct dpp_diag_dir *g = &f->dh.dir[x];
+
+		if (g->flags & DPP_DG_BEGAN)
+			stall_ended(&h, f, x, stall_us_at(g, f->last_ns));
+		zw[x] = dg->zw_total_ns[x];
+		if ((g->flags & DPP_DG_ZW_OPEN) && f->last_ns > dg->zw_since_ns[x])
+			zw[x] += f->last_ns - dg->zw_since_ns[x];
+	}
+
+	memset(&facts, 0, sizeof(facts));
+	facts.outcome = outcome;
+	facts.handshake_done = (h.flags & DPP_DF_HS_DONE) != 0;
+	facts.reset = (f->flags & DPP_FLOW_F_RESET) != 0;
+	facts.syn = f->syn;
+	facts.synack = f->synack;
+	facts.rst_before_server_spoke = (dg->flags & DPP_DC_RST_EARLY) != 0;
+	facts.rst_after_own_fin = (dg->flags & DPP_DC_RST_AFTER_FIN) != 0;
+	facts.idle_known = (dg->flags & DPP_DC_IDLE) != 0;
+	facts.idle_before_rst_us = dg->idle_before_rst_us;
+	facts.synack_after_ack = (dg->flags & DPP_DC_SYNACK_AFTER_ACK) != 0;
+	facts.stalled_ever = (h.flags & DPP_DF_STALLED) != 0;
+	facts.longest_stall_us = h.longest_stall_us;
+	facts.longest_began_zero_window = (h.flags & DPP_DF_LONGEST_ZW) != 0;
+	facts.longest_first_payload_retrans = (h.flags & DPP_DF_LONGEST_RTO) != 0;
+	dpp_diag_decide(&facts, &dp, &out->cls, &out->cause);
+
+	out->syn_retrans = f->syn ? f->syn - 1 : 0;
+	out->synack_retrans = f->synack ? f->synack - 1 : 0;
+	out->idle_before_rst_us = us_or_none(facts.idle_known, dg->idle_before_rst_us);
+	out->server_response_us =
+		us_or_none((dg->flags & DPP_DC_RESPONSE) != 0, dg->server_response_us);
+	out->zero_window_c2s_us = zw[client] / 1000;
+	out->zero_window_s2c_us = zw[client ^ 1] / 1000;
+	out->longest_stall_us = us_or_none(facts.stalled_ever, h.longest_stall_us);
+	if (!facts.stalled_ever)
+		out->stall_dir = DPP_SIDE_NONE;
+	else
+		out->stall_dir = ((h.flags & DPP_DF_LONGEST_DIR1) ? 1 : 0) == client
+					 ? DPP_SIDE_CLIENT
+					 : DPP_SIDE_SERVER;
+	/* Letters of dir[client] upper case, of the server lower case. */
+	for (unsigned pos = 0; pos < (unsigned)__builtin_popcount(h.history_seen); pos++) {
+		const unsigned code = (unsigned)(dg->history >> (4 * pos)) & 0xf;
+		const char c = history_letters[code & 7];
+
+		out->history[n++] = (int)(code >> 3) == client ? c : (char)(c - 'A' + 'a');
+	}
+	out->history[n] = '\0';
+}
+
+void dpp_tcp_count_end(const struct dpp_flow_record *r, struct dpp_flow_counters *c)
+{
+	switch (r->outcome) {
+	case DPP_OUTCOME_REFUSED:
+		c->refused++;
+		break;
+	case DPP_OUTCOME_SYN_TIMEOUT:
+		c->syn_timeout++;
+		break;
+	case DPP_OUTCOME_RESET:
+		c->reset++;
+		break;
+	case DPP_OUTCOME_COMPLETED:
+		c->completed++;
+		break;
+	default:
+		break;
+	}
+	if (r->diag.cls < DPP_DIAG_CLASS_MAX)
+		c->diag_class[r->diag.cls]++;
+	if (r->diag.cause != DPP_DIAG_CAUSE_NONE && r->diag.cause < DPP_DIAG_CAUSE_MAX)
+		c->diag_cause[r->diag.cause]++;
+}
+
+void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, const struct dpp_flow_params *p,
+			 struct dpp_flow_record *r)
 {
 	const int client = client_side(f);
 	const int server = client ^ 1;
@@ -537,7 +1009,9 @@ void dpp_tcp_fill_record(const struct dpp_flow *f, int reason, struct dpp_flow_r
 	r->syn_to_synack_ns = f->syn_to_synack_ns;
 	r->queue = f->queue;
 	r->port_reuse_gap_us = f->reuse_gap_us;
+	r->opened_swapped = ((f->flags & DPP_FLOW_F_OPEN_SRV0) ? 0 : 1) != server;
 	r->synack_to_ack_ns = f->synack_to_ack_ns;
 	fill_dir(&f->dir[client], &f->ev[client], &r->c2s);
 	fill_dir(&f->dir[server], &f->ev[server], &r->s2c);
+	fill_diagnosis(f, client, r->outcome, p, &r->diag);
 }

@@ -16,3 +16,14 @@ if missing or extra or not defs:
     print(f"undocumented reasons: {missing}; documented but not defined: {extra}")
     sys.exit(1)
 print(f"{len(defs)} malformed reasons documented")
+
+# Every diagnosis class and cause (tcpparse/diagnosis.def) is explained in
+# docs/diagnosing.md and named in docs/output.md.
+diag = open(f"{src}/tcpparse/diagnosis.def").read()
+names = re.findall(r"^DPP_DIAG_(?:CLASS|CAUSE)\((\w+),", diag, re.M)
+guide = open(f"{src}/docs/diagnosing.md").read()
+undocumented = [n for n in names if f"`{n}`" not in guide or f"`{n}`" not in doc]
+if undocumented or len(names) < 16:
+    print(f"diagnosis names missing from docs/diagnosing.md or docs/output.md: {undocumented}")
+    sys.exit(1)
+print(f"{len(names)} diagnosis classes and causes documented")

@@ -66,6 +66,58 @@ def get(obj, dotted):
     return obj
 
 
+def check_services(s, flows):
+    """Diagnosis counts and services add up to the records (CONTRACT "Services")."""
+    by_class = {}
+    by_server = {}
+    for r in flows:
+        d = r.get("diagnosis")
+        if d is None:
+            fail("a flow record without diagnosis")
+        by_class[d["class"]] = by_class.get(d["class"], 0) + 1
+        key = (r["server"]["ip"], r["server"]["port"])
+        e = by_server.setdefault(key, {"flows": 0, "class": {}})
+        e["flows"] += 1
+        e["class"][d["class"]] = e["class"].get(d["class"], 0) + 1
+    tcp_class = {k: v for k, v in s["tcp"]["class"].items() if v}
+    if tcp_class != by_class and s["flows"]["export_drops"] == 0:
+        fail(f"tcp.class {tcp_class} != the records' classes {by_class}")
+    services, other = s["services"], s["services_other"]
+    total = sum(x["flows"] for x in services) + other["flows"]
+    if total != len(flows):
+        fail(f"services + services_other count {total} flows, {len(flows)} records written")
+    for cls in s["tcp"]["class"]:
+        n = sum(x["class"][cls] for x in services) + other["class"][cls]
+        if n != by_class.get(cls, 0):
+            fail(f"services count {n} '{cls}' flows, the records {by_class.get(cls, 0)}")
+    for x in services:
+        key = (x["server"]["ip"], x["server"]["port"])
+        want = by_server.get(key)
+        got = {k: v for k, v in x["class"].items() if v}
+        if want is None:
+            fail(f"service {key}: no record names it")
+        exact = s["services_tables"]["evicted"] == 0
+        if (want["flows"] != x["flows"] or want["class"] != got) if exact else \
+                x["flows"] > want["flows"]:
+            fail(f"service {key}: {x['flows']} flows {got}, records say {want}")
+        if x["active"] != 0:
+            fail(f"service {key}: {x['active']} active flows at exit")
+    ranked = sorted(by_server.values(), key=lambda e: -(e["flows"] + e["flows"]
+                    - e["class"].get("ok", 0) - e["class"].get("unknown", 0)))
+    named = len(services) + other["services"]
+    # A service folded into other to make room in a worker's table is no longer named.
+    if named != len(by_server) if s["services_tables"]["evicted"] == 0 else named > len(by_server):
+        fail(f"{len(services)} services listed and {other['services']} in other,"
+             f" the records name {len(by_server)}")
+    if ranked and services and s["services_tables"]["evicted"] == 0:
+        best = ranked[0]["flows"] * 2 - ranked[0]["class"].get("ok", 0) - \
+            ranked[0]["class"].get("unknown", 0)
+        first = services[0]["flows"] * 2 - services[0]["class"]["ok"] - \
+            services[0]["class"]["unknown"]
+        if first != best:
+            fail(f"the first service ranks {first}, the best by the records {best}")
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "pcap-count":
@@ -109,6 +161,7 @@ def main():
         # Touched as flows use it: never more than the tables, huge pages within it.
         if not ft["huge_bytes"] <= ft["resident_bytes"] <= ft["bytes"] + (2 << 20) * ft["count"]:
             fail(f"flow_tables.resident_bytes {ft['resident_bytes']} out of range: {ft}")
+        check_services(s, flows)
         print(f"conservation ok: {len(flows)} records")
     elif cmd == "same-flows":
         def canon(path):

@@ -6,6 +6,7 @@
 printf '[probe]\nrxd = 1000\n' >"$TMP/bad_value.ini"
 printf '[probe]\nno-such-key = 1\n' >"$TMP/bad_key.ini"
 printf '[probe\nrxd = 512\n' >"$TMP/malformed.ini"
+printf '[probe]\nidle-reset-threshold = 0\n' >"$TMP/bad_idle_reset.ini"
 
 cases=(
 	"--no-such-option 1|--no-such-option"
@@ -29,6 +30,13 @@ cases=(
 	"--dist rss|--dist"
 	"--dist-ring 1000|--dist-ring"
 	"--export-ring 0|--export-ring"
+	"--stall-threshold 0|--stall-threshold"
+	"--stall-threshold soon|--stall-threshold"
+	"--idle-reset-threshold -1|--idle-reset-threshold"
+	"--config $TMP/bad_idle_reset.ini|idle-reset-threshold"
+	"--services -1|--services"
+	"--services 100000|--services"
+	"--time-wait 0|--time-wait"
 )
 for c in "${cases[@]}"; do
 	opts=${c%|*}
@@ -75,6 +83,9 @@ echo "ok: --dist sw with one worker lcore -> $(cat "$TMP/err")"
 rc=0
 "$DPPROBE" --help >"$TMP/out" 2>&1 || rc=$?
 ((rc == 0)) && grep -q -- "--flow-capacity" "$TMP/out" || fail "--help"
+for o in --stall-threshold --idle-reset-threshold --services --time-wait; do
+	grep -q -- "$o" "$TMP/out" || fail "--help does not list $o"
+done
 rc=0
 "$DPPROBE" --version >"$TMP/out" 2>&1 || rc=$?
 ((rc == 0)) && grep -q "^dpprobe " "$TMP/out" || fail "--version"

@@ -184,6 +184,47 @@ static void config_rejects_config_key_in_file(void **state)
 	unlink(path);
 }
 
+static void config_rejects_bad_diagnosis_thresholds(void **state)
+{
+	(void)state;
+	expect_error(PARSE("--stall-threshold", "0"), "--stall-threshold", "greater than 0");
+	expect_error(PARSE("--stall-threshold", "1s"), "--stall-threshold", "not a number");
+	expect_error(PARSE("--idle-reset-threshold", "-10"), "--idle-reset-threshold",
+		     "greater than 0");
+	expect_error(PARSE("--idle-reset-threshold", "86401"), "--idle-reset-threshold",
+		     "at most 86400");
+}
+
+static void config_rejects_bad_services_count(void **state)
+{
+	(void)state;
+	expect_error(PARSE("--services", "-1"), "--services", "non-negative integer");
+	expect_error(PARSE("--services", "4097"), "--services", "out of range");
+	expect_error(PARSE("--services", "ten"), "--services", "non-negative integer");
+}
+
+static void config_rejects_bad_diagnosis_value_in_file(void **state)
+{
+	char *path = write_ini("[probe]\nstall-threshold = never\n");
+
+	(void)state;
+	expect_error(PARSE("--config", path), "stall-threshold", "not a number");
+	unlink(path);
+}
+
+static void config_diagnosis_options_apply_from_file_and_command_line(void **state)
+{
+	char *path = write_ini("[probe]\nstall-threshold = 0.25\nidle-reset-threshold = 30\n"
+			       "services = 5\n");
+
+	(void)state;
+	assert_int_equal(PARSE("--config", path, "--services", "0"), DPP_CONFIG_RUN);
+	assert_true(cfg.stall_threshold_s == 0.25);
+	assert_true(cfg.idle_reset_threshold_s == 30.0);
+	assert_int_equal(cfg.services, 0);
+	unlink(path);
+}
+
 static void config_defaults_match_contract(void **state)
 {
 	(void)state;
@@ -199,6 +240,10 @@ static void config_defaults_match_contract(void **state)
 	assert_int_equal(cfg.total_num_mbufs, 0);
 	assert_int_equal(cfg.mbuf_size, 2176);
 	assert_int_equal(cfg.flow_capacity, 1048576);
+	assert_true(cfg.stall_threshold_s == 1.0);
+	assert_true(cfg.idle_reset_threshold_s == 10.0);
+	assert_true(cfg.time_wait_s == 60.0);
+	assert_int_equal(cfg.services, 20);
 }
 
 static void config_no_options_is_valid(void **state)
@@ -275,6 +320,9 @@ static void config_help_and_version(void **state)
 	assert_int_equal(PARSE("--version"), DPP_CONFIG_VERSION);
 	assert_non_null(strstr(dpp_config_usage(), "--stats-interval"));
 	assert_non_null(strstr(dpp_config_usage(), "--flow-capacity"));
+	assert_non_null(strstr(dpp_config_usage(), "--stall-threshold SEC"));
+	assert_non_null(strstr(dpp_config_usage(), "--idle-reset-threshold SEC"));
+	assert_non_null(strstr(dpp_config_usage(), "--services N"));
 }
 
 int main(void)
@@ -299,6 +347,10 @@ int main(void)
 		cmocka_unit_test(config_rejects_unknown_section),
 		cmocka_unit_test(config_rejects_bad_value_in_file),
 		cmocka_unit_test(config_rejects_config_key_in_file),
+		cmocka_unit_test(config_rejects_bad_diagnosis_thresholds),
+		cmocka_unit_test(config_rejects_bad_services_count),
+		cmocka_unit_test(config_rejects_bad_diagnosis_value_in_file),
+		cmocka_unit_test(config_diagnosis_options_apply_from_file_and_command_line),
 		cmocka_unit_test(config_defaults_match_contract),
 		cmocka_unit_test(config_no_options_is_valid),
 		cmocka_unit_test(config_command_line_options_apply),

@@ -908,6 +908,36 @@ static void new_tuple_next_to_an_ended_one_is_not_a_reuse(void **state)
 	harness_free(h);
 }
 
+/* An ACK for data the probe never saw is capture loss, by the direction of the lost data. */
+static void ack_of_unseen_data_counts_as_capture_loss(void **state)
+{
+	struct harness *h = harness_default();
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+	const struct dpp_flow_counters *k = dpp_flow_table_counters(h->t);
+
+	(void)state;
+	handshake(&c, 10 * MS);
+	C(&c, 1 * MS, F_PA, 1, 1, 502, 100);  /* seen: 1..101 */
+	S(&c, 1 * MS, F_A, 1, 101, 509, 0);   /* acks what was seen: no loss */
+	assert_int_equal(k->capture_loss_acks[0] + k->capture_loss_acks[1], 0);
+	/* 101..1101 and 1101..2101 never reach the probe; the server acks them all. */
+	S(&c, 5 * MS, F_A, 1, 2101, 509, 0);
+	assert_int_equal(k->capture_loss_acks[0], 1);
+	assert_int_equal(k->capture_loss_bytes[0], 2000);
+	assert_int_equal(k->capture_loss_acks[1], 0);
+	/* A hole: the probe sees 3101..3201 but not 2101..3101, then the ack covers it. */
+	C(&c, 1 * MS, F_PA, 3101, 1, 502, 100);
+	S(&c, 1 * MS, F_A, 1, 3201, 509, 0);
+	assert_int_equal(k->capture_loss_acks[0], 2);
+	assert_int_equal(k->capture_loss_bytes[0], 2000); /* a hole's size is not kept */
+	/* The server's data the probe missed, acked by the client: s2c. */
+	C(&c, 1 * MS, F_A, 3201, 501, 502, 0);
+	assert_int_equal(k->capture_loss_acks[1], 1);
+	assert_int_equal(k->capture_loss_bytes[1], 500);
+	flush(h);
+	harness_free(h);
+}
+
 static void full_time_wait_memory_forgets_the_oldest_and_counts_it(void **state)
 {
 	/* 16 slots: 4 sets of 4 ways; 40 ended tuples must overflow some set. */
@@ -1291,6 +1321,7 @@ int main(void)
 		cmocka_unit_test(syn_reusing_a_recent_tuple_reports_the_gap),
 		cmocka_unit_test(syn_after_time_wait_reports_no_gap),
 		cmocka_unit_test(new_tuple_next_to_an_ended_one_is_not_a_reuse),
+		cmocka_unit_test(ack_of_unseen_data_counts_as_capture_loss),
 		cmocka_unit_test(full_time_wait_memory_forgets_the_oldest_and_counts_it),
 		cmocka_unit_test(record_keeps_the_queue_of_its_first_packet),
 		cmocka_unit_test(idle_and_syn_timeouts_across_capture_gap),

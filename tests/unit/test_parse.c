@@ -1217,7 +1217,8 @@ static int parse_as(const uint8_t *b, uint32_t cap, uint32_t wire, uint16_t link
 /* An Ethernet frame's network layer behind another link-layer header. */
 static uint32_t relink(const struct frame *f, const uint8_t *hdr, size_t hdr_len, uint8_t *out)
 {
-	memcpy(out, hdr, hdr_len);
+	if (hdr_len != 0) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(out, hdr, hdr_len);
 	memcpy(out + hdr_len, f->b + 14, f->len - 14u);
 	return (uint32_t)(hdr_len + f->len - 14u);
 }

@@ -111,6 +111,14 @@ static struct dpp_flow_record sample_record(void)
 	r.c2s.mss = 1460;
 	r.c2s.sack_ok = true;
 	r.s2c.rst = 1;
+	r.port_reuse_gap_us = UINT32_MAX;
+	r.diag.cls = DPP_DIAG_CLASS_reset;
+	r.diag.cause = DPP_DIAG_CAUSE_accept_queue_overflow;
+	r.diag.syn_retrans = 1;
+	r.diag.idle_before_rst_us = 412;
+	r.diag.server_response_us = DPP_DIAG_NONE;
+	r.diag.longest_stall_us = DPP_DIAG_NONE;
+	strcpy(r.diag.history, "ShADr");
 	return r;
 }
 
@@ -135,6 +143,12 @@ static void flow_json_writes_contract_fields(void **state)
 			 "\"win_max\":64256,\"wscale\":7,\"mss\":1460,\"sack_ok\":true");
 	/* A direction with nothing negotiated: nulls and false. */
 	expect_in_output("\"wscale\":null,\"mss\":null,\"sack_ok\":false");
+	/* The contract's diagnosis example, nulls where nothing was measured. */
+	expect_in_output("\"diagnosis\":{\"class\":\"reset\",\"cause\":\"accept_queue_overflow\","
+			 "\"syn_retrans\":1,\"synack_retrans\":0,\"idle_before_rst_us\":412,"
+			 "\"server_response_us\":null,\"zero_window_us\":{\"c2s\":0,\"s2c\":0},"
+			 "\"longest_stall_us\":null,\"stall_dir\":null,\"port_reuse_gap_us\":null,"
+			 "\"history\":\"ShADr\"}}");
 	/* One line, ending in a newline. */
 	assert_int_equal(strchr(out_buf, '\n') - out_buf, (long)strlen(out_buf) - 1);
 }
@@ -179,6 +193,16 @@ static void flow_json_writes_largest_values(void **state)
 	r.syn_to_synack_ns = INT64_MAX;
 	r.synack_to_ack_ns = INT64_MIN + 1; /* the most negative measured interval */
 	r.lcore = r.queue = UINT16_MAX;
+	r.port_reuse_gap_us = UINT32_MAX - 1;
+	r.diag.cls = DPP_DIAG_CLASS_stalled;
+	r.diag.cause = DPP_DIAG_CAUSE_retransmission_timeout;
+	r.diag.stall_dir = DPP_SIDE_SERVER;
+	r.diag.syn_retrans = r.diag.synack_retrans = UINT32_MAX;
+	r.diag.idle_before_rst_us = INT64_MAX;
+	r.diag.server_response_us = -INT64_MAX;
+	r.diag.zero_window_c2s_us = r.diag.zero_window_s2c_us = UINT64_MAX;
+	r.diag.longest_stall_us = INT64_MAX;
+	memcpy(r.diag.history, "ShADFRTWshadfrtw", DPP_DIAG_HISTORY_MAX + 1);
 	for (int i = 0; i < 2; i++) {
 		d[i]->packets = d[i]->payload_bytes = UINT64_MAX;
 		d[i]->retrans = d[i]->out_of_order = d[i]->zero_window = UINT32_MAX;
@@ -198,7 +222,15 @@ static void flow_json_writes_largest_values(void **state)
 	expect_in_output("\"synack_to_ack_us\":-9223372036854775.807}");
 	expect_in_output("\"packets\":18446744073709551615,\"payload_bytes\":18446744073709551615,"
 			 "\"retrans\":4294967295");
-	expect_in_output("\"zero_window_probe\":4294967295},\"lcore\":65535,\"queue\":65535}\n");
+	expect_in_output("\"zero_window_probe\":4294967295},\"lcore\":65535,\"queue\":65535,");
+	expect_in_output(
+		"\"diagnosis\":{\"class\":\"stalled\",\"cause\":\"retransmission_timeout\","
+		"\"syn_retrans\":4294967295,\"synack_retrans\":4294967295,"
+		"\"idle_before_rst_us\":9223372036854775807,"
+		"\"server_response_us\":-9223372036854775807,"
+		"\"zero_window_us\":{\"c2s\":18446744073709551615,\"s2c\":18446744073709551615},"
+		"\"longest_stall_us\":9223372036854775807,\"stall_dir\":\"s2c\","
+		"\"port_reuse_gap_us\":4294967294,\"history\":\"ShADFRTWshadfrtw\"}}\n");
 	assert_int_equal(strchr(out_buf, '\n') - out_buf, (long)strlen(out_buf) - 1);
 }
 
