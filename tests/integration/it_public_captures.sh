@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Public captures nobody here made (tests/data/public, see its README): every
 # contract field of every flow must equal tshark's analysis. They cover the
-# link types the contract reads (BSD loopback, raw IPv4, Linux cooked v1),
+# link types the contract reads (BSD loopback, raw IPv4, link type 12, Linux cooked v1),
 # window scaling when only the SYN or only the SYN-ACK was captured, late FIN
 # and RST retransmissions after the close (--close-linger), a sliced frame, an
 # IPv4 BIG TCP frame over 64 KiB, nanosecond timestamps, and TCP inside MPLS
