@@ -18,7 +18,7 @@ Where each field comes from:
   handshake       syn = SYN-without-ACK segments (either direction),
                   synack = SYN+ACK segments; syn_to_synack_us from the last
                   SYN before the first SYN-ACK to it; synack_to_ack_us from the
-                  first SYN-ACK to the client's first pure ACK after it
+                  first SYN-ACK to the other side's first pure ACK after it
   packets, payload_bytes (tcp.len), rst, fin   counted frames
   retrans         non-SYN frames with tcp.analysis.retransmission,
                   .fast_retransmission or .spurious_retransmission
@@ -385,8 +385,12 @@ def build(frames):
             if first_fin[d] is None:
                 first_fin[d] = f.no
         st["win_max"] = max(st["win_max"], f.win)
-        if (synack_to_ack is None and first_synack is not None and d == "c2s"
-                and f.no > first_synack.no and fl & ACK
+        # The first pure ACK from the side that did not send the SYN-ACK: the
+        # client in an ordinary handshake, the server in a split one (the
+        # client answering the server's SYN with a SYN-ACK, suricata-verify
+        # tcp-split-handshake-01-4whs).
+        if (synack_to_ack is None and first_synack is not None
+                and is_c2s(f) != is_c2s(first_synack) and f.no > first_synack.no and fl & ACK
                 and not fl & (SYN | FIN | RST) and f.tlen == 0):
             synack_to_ack = us_between(first_synack.ts, f.ts)
 
