@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <rte_cfgfile.h>
 #include <rte_log.h>
@@ -29,6 +31,7 @@ enum opt_kind {
 	OPT_U32,     /* unsigned integer in [min, max] */
 	OPT_POW2,    /* power of two in [min, max] */
 	OPT_DIST,    /* "queues" or "sw" */
+	OPT_LISTEN,  /* [ADDR:]PORT, ADDR an IPv4 literal or [IPv6] */
 };
 
 struct opt_desc {
@@ -92,6 +95,9 @@ static const struct opt_desc options[] = {
 	{"dist", 0, OPT_DIST, OFF(dist_sw), 0, 0,
 	 "queues: each worker polls RX queues (RSS, several files); sw: the first worker lcore "
 	 "polls every queue and spreads flows to the others by a symmetric hash (default queues)"},
+	{"prometheus", 0, OPT_LISTEN, OFF(prometheus), 0, 0,
+	 "serve /metrics (Prometheus text format) on [ADDR:]PORT; ADDR an IPv4 address or "
+	 "[IPv6], default 127.0.0.1 (default: off)"},
 	{"dist-ring", 0, OPT_POW2, OFF(dist_ring), 64, 1u << 20,
 	 "packets in flight per RX-lcore-to-worker ring in --dist sw, a power of two (default 4096)"},
 };
@@ -131,6 +137,9 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }
+
+static int parse_listen(struct dpp_config *cfg, const char *value, const char *where, char *err,
+			size_t errlen);
 
 /*
  * Apply one value to cfg. `where` names the source for the message:
@@ -172,6 +181,8 @@ static int apply(struct dpp_config *cfg, const struct opt_desc *o, const char *v
 		*(double *)field = d;
 		return 0;
 	}
+	case OPT_LISTEN:
+		return parse_listen(cfg, value, where, err, errlen);
 	case OPT_DIST:
 		if (strcmp(value, "queues") == 0)
 			*(bool *)field = false;
@@ -213,6 +224,75 @@ static int apply(struct dpp_config *cfg, const struct opt_desc *o, const char *v
 	}
 	}
 	return -EINVAL;
+}
+
+/*
+ * --prometheus [ADDR:]PORT: a numeric address only (no name lookup before
+ * EAL starts), the port 1-65535. Binding is the caller's: a busy port is
+ * found then.
+ */
+static int parse_listen(struct dpp_config *cfg, const char *value, const char *where, char *err,
+			size_t errlen)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&cfg->prometheus_addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&cfg->prometheus_addr;
+	char addr[INET6_ADDRSTRLEN + 2] = "127.0.0.1";
+	const char *port = value, *colon;
+	unsigned long v;
+	char *end;
+
+	if (strlen(value) >= sizeof(cfg->prometheus)) {
+		set_err(err, errlen, "%s: '%s' is too long", where, value);
+		return -EINVAL;
+	}
+	if (value[0] == '[') {
+		const char *close = strchr(value, ']');
+
+		if (close == NULL || close[1] != ':' || (size_t)(close - value - 1) >= sizeof(addr)) {
+			set_err(err, errlen, "%s: '%s' is not [IPv6]:PORT", where, value);
+			return -EINVAL;
+		}
+		memcpy(addr, value + 1, (size_t)(close - value - 1));
+		addr[close - value - 1] = '\0';
+		port = close + 2;
+	} else if ((colon = strrchr(value, ':')) != NULL) {
+		if ((size_t)(colon - value) >= sizeof(addr)) {
+			set_err(err, errlen, "%s: '%s' is not ADDR:PORT", where, value);
+			return -EINVAL;
+		}
+		memcpy(addr, value, (size_t)(colon - value));
+		addr[colon - value] = '\0';
+		port = colon + 1;
+	}
+	errno = 0;
+	v = strtoul(port, &end, 10);
+	if (port[0] < '0' || port[0] > '9' || errno != 0 || *end != '\0' || v < 1 ||
+	    v > 65535) {
+		set_err(err, errlen, "%s: '%s': the port must be a number from 1 to 65535", where,
+			value);
+		return -EINVAL;
+	}
+	memset(&cfg->prometheus_addr, 0, sizeof(cfg->prometheus_addr));
+	if (value[0] == '[') {
+		if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1) {
+			set_err(err, errlen, "%s: '%s' is not an IPv6 address", where, addr);
+			return -EINVAL;
+		}
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)v);
+		cfg->prometheus_addrlen = sizeof(*in6);
+	} else {
+		if (inet_pton(AF_INET, addr, &in4->sin_addr) != 1) {
+			set_err(err, errlen, "%s: '%s' is not an IPv4 address (IPv6: [ADDR]:PORT)",
+				where, addr);
+			return -EINVAL;
+		}
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)v);
+		cfg->prometheus_addrlen = sizeof(*in4);
+	}
+	strcpy(cfg->prometheus, value);
+	return 0;
 }
 
 static const struct opt_desc *find_option(const char *name)
@@ -329,7 +409,8 @@ const char *dpp_config_usage(void)
 		snprintf(lhs, sizeof(lhs), "--%s %s", options[i].name,
 			 options[i].kind == OPT_PATH ? "PATH" :
 			 options[i].kind == OPT_SECONDS ? "SEC" :
-			 options[i].kind == OPT_DIST ? "MODE" : "N");
+			 options[i].kind == OPT_DIST ? "MODE" :
+			 options[i].kind == OPT_LISTEN ? "[ADDR:]PORT" : "N");
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "  %-26s %s\n", lhs,
 					options[i].help);
 	}

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define DPP_CONFIG_ERR_LEN 512
 
@@ -42,6 +43,9 @@ struct dpp_config {
 	uint32_t export_ring; /**< Flow-record ring size per worker. */
 	bool dist_sw;         /**< Software distribution: one RX lcore feeds the workers. */
 	uint32_t dist_ring;   /**< Packets in flight per RX-lcore-to-worker ring. */
+	char prometheus[64];  /**< --prometheus as given; "" when off. */
+	struct sockaddr_storage prometheus_addr; /**< Its address, parsed. */
+	unsigned int prometheus_addrlen;
 };
 
 /** What dpp_config_parse() asks the caller to do. */

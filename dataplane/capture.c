@@ -47,12 +47,40 @@
 /* Big records noted per file at most (each 16 bytes). */
 #define MAX_BIG_RECORDS 65536u
 
-/* Note record `index` of ci if net_pcap will cut it (caplen of 64 KiB or more). */
-static void note_big(struct dpp_capture_info *ci, uint32_t caplen, uint32_t orig_len)
+static uint32_t rd32(const uint8_t *p, bool swap)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * Note the current record of ci when the probe must know its length on the
+ * wire, which net_pcap does not hand over: a record of 64 KiB or more
+ * (net_pcap keeps its length mod 64 KiB), or a sliced record (captured
+ * shorter than on the wire) whose IP length goes beyond its wire length,
+ * which the contract calls malformed but which, seen only as the captured
+ * bytes, would look like slicing. The parser tells which sliced records
+ * those are; it costs one parse of each sliced record at start-up.
+ */
+static void note_wire_len(struct dpp_capture_info *ci, const uint8_t *data, uint32_t caplen,
+			  uint32_t orig_len)
 {
 	struct dpp_big_record *b;
 
-	if (caplen < NET_PCAP_MAX_LEN || ci->nb_big == MAX_BIG_RECORDS)
+	if (caplen < NET_PCAP_MAX_LEN) {
+		struct dpp_pkt_view v;
+		const struct dpp_frame fr = {.data = data,
+					     .len = caplen,
+					     .wire_len = orig_len,
+					     .link_type = (uint16_t)ci->link_type};
+
+		if (orig_len <= caplen ||
+		    dpp_tcp_parse_frame(&fr, &v) != DPP_PARSE_MALFORMED_ip_len_beyond_frame)
+			return;
+	}
+	if (ci->nb_big == MAX_BIG_RECORDS)
 		return;
 	if ((ci->nb_big & (ci->nb_big - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
 		b = realloc(ci->big, sizeof(*b) * (ci->nb_big ? 2 * ci->nb_big : 1));
@@ -62,14 +90,6 @@ static void note_big(struct dpp_capture_info *ci, uint32_t caplen, uint32_t orig
 	}
 	ci->big[ci->nb_big++] = (struct dpp_big_record){
 		.index = ci->records, .orig_len = orig_len > caplen ? orig_len : caplen};
-}
-
-static uint32_t rd32(const uint8_t *p, bool swap)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return swap ? __builtin_bswap32(v) : v;
 }
 
 /* Walk classic pcap records; sets records and, when the file stops short, where. */
@@ -99,7 +119,7 @@ static void walk_pcap(const uint8_t *m, size_t size, bool swap, struct dpp_captu
 				 size - off - PCAP_REC_HDR, caplen);
 			return;
 		}
-		note_big(ci, caplen, rd32(m + off + 12, swap));
+		note_wire_len(ci, m + off + PCAP_REC_HDR, caplen, rd32(m + off + 12, swap));
 		off += PCAP_REC_HDR + caplen;
 		ci->records++;
 	}
@@ -172,7 +192,9 @@ static void walk_pcapng(const uint8_t *m, size_t size, struct dpp_capture_info *
 		}
 		/* EPB: interface, timestamp (8), captured length, original length. */
 		if (type == PCAPNG_EPB && len >= 32)
-			note_big(ci, rd32(m + off + 20, swap), rd32(m + off + 24, swap));
+			note_wire_len(ci, m + off + 28,
+				      RTE_MIN(rd32(m + off + 20, swap), len - 32),
+				      rd32(m + off + 24, swap));
 		if (type == PCAPNG_EPB || type == PCAPNG_SPB || type == PCAPNG_OPB)
 			ci->records++;
 		off += len;

@@ -108,9 +108,11 @@ void dpp_worker_flow_open(void *arg, uint8_t ip_version, const uint8_t ip[16], u
 			  uint64_t ts_ns);
 
 /**
- * A capture record of 64 KiB or more: net_pcap keeps only its first
- * (length mod 64 KiB) bytes and says nothing, so the probe notes, before
- * it starts, which records those are and how long they were.
+ * A capture record whose length on the wire the probe must know, which
+ * net_pcap does not hand over: one of 64 KiB or more (net_pcap keeps only
+ * its first length mod 64 KiB bytes and says nothing), or a sliced one
+ * whose IP length goes beyond its wire length (malformed, not sliced). The
+ * probe notes, before it starts, which records those are.
  */
 struct dpp_big_record {
 	uint64_t index;	   /**< Record number in the file, from 0. */

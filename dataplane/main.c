@@ -28,6 +28,7 @@
 #include <rte_version.h>
 
 #include "dpp_dataplane.h"
+#include "dpp_publish.h"
 
 RTE_LOG_REGISTER(dpp_dataplane_logtype, dpprobe.dataplane, NOTICE);
 
@@ -89,6 +90,9 @@ struct app {
 	FILE *flows_out;
 	FILE *stats_out;
 	uint64_t flow_records;
+	struct dpp_publisher *pub; /**< The latest snapshot, for Prometheus and telemetry. */
+	struct dpp_prom *prom;     /**< --prometheus: the /metrics server; NULL when off. */
+	int prom_fd;		   /**< --prometheus: its listening socket, bound before EAL. */
 	bool output_failed;
 	char output_error[PATH_MAX + 128]; /**< The first failure, as the one line printed. */
 };
@@ -496,10 +500,12 @@ static unsigned int drain_exports(struct app *app)
 
 		while (budget > 0 &&
 		       (n = dpp_ring_dequeue(ring, recs, RTE_MIN(budget, RTE_DIM(recs)))) > 0) {
-			for (unsigned int i = 0; i < n; i++)
+			for (unsigned int i = 0; i < n; i++) {
 				if (!app->output_failed &&
 				    dpp_flow_json_write(app->flows_out, &recs[i]) != 0)
 					fail_output(app, "flows", app->cfg.flows_path);
+				dpp_publisher_note_flow(app->pub, &recs[i]);
+			}
 			total += n;
 			budget -= n;
 		}
@@ -604,13 +610,22 @@ static bool inputs_exhausted(struct app *app, struct eof_watch *ew)
 
 static void write_snapshot(struct app *app, struct dpp_stats_writer *sw, bool final)
 {
-	if (sw == NULL)
+	double ts = wall_now();
+
+	if (sw == NULL && app->pub == NULL)
 		return;
 	flow_mem_usage(app->flow_mem, app->nb_workers, app->flow_mem_size,
 		       &app->src.tables.resident_bytes, &app->src.tables.huge_bytes);
 	errno = 0;
-	if (dpp_stats_write(sw, wall_now(), final) != 0)
+	if (sw != NULL && dpp_stats_write(sw, ts, final) != 0)
 		fail_output(app, "stats", app->cfg.stats_path);
+	/*
+	 * The live interfaces' copy, with or without --stats
+	 * (stats/dpp_publish.h), right after the JSON line: the services
+	 * copies that line asked the workers for are the ones it merges.
+	 */
+	if (app->pub != NULL)
+		dpp_publisher_snapshot(app->pub, ts, final, sw == NULL);
 }
 
 int main(int argc, char **argv)
@@ -644,6 +659,16 @@ int main(int argc, char **argv)
 	rc = dpp_captures_check(eal_argc, argv, err, sizeof(err));
 	if (rc < 0)
 		die_bad_input(err);
+
+	/* --prometheus: bind now, so a busy address is one line before EAL starts. */
+	app.prom_fd = -1;
+	if (app.cfg.prometheus[0] != '\0') {
+		app.prom_fd = dpp_prom_listen((const struct sockaddr *)&app.cfg.prometheus_addr,
+					      app.cfg.prometheus_addrlen, app.cfg.prometheus, err,
+					      sizeof(err));
+		if (app.prom_fd < 0)
+			die_bad_input(err);
+	}
 
 	/*
 	 * EAL's telemetry warns that it made no legacy socket (harmless), on
@@ -680,6 +705,13 @@ int main(int argc, char **argv)
 
 	setup_lcores(&app);
 
+	/* What Prometheus and telemetry read: published by this lcore only. */
+	app.pub = dpp_publisher_create(&app.src);
+	if (app.pub == NULL)
+		rte_exit(EXIT_FAILURE, "cannot create the snapshot publisher\n");
+	if (dpp_telemetry_register(app.pub) != 0)
+		DPP_LOG(WARNING, "cannot register the /dpprobe/ telemetry commands\n");
+
 	/* Outputs are opened last, so a run that fails to start writes nothing. */
 	app.flows_out = open_output(app.cfg.flows_path, "flows");
 	if (app.cfg.stats_path[0] != '\0') {
@@ -691,6 +723,14 @@ int main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+
+	/* Started here, the control thread shares this lcore's CPUs, never a worker's. */
+	if (app.prom_fd >= 0) {
+		app.prom = dpp_prom_start(app.prom_fd, app.pub);
+		if (app.prom == NULL)
+			rte_exit(EXIT_FAILURE, "--prometheus %s: cannot start the HTTP server\n",
+				 app.cfg.prometheus);
+	}
 
 	for (uint16_t w = 0; w < app.nb_workers; w++)
 		rte_eal_remote_launch(dpp_worker_main, app.workers[w], app.workers[w]->lcore_id);
@@ -775,6 +815,9 @@ int main(int argc, char **argv)
 
 	write_snapshot(&app, sw, true);
 	dpp_stats_writer_free(sw);
+	/* Readers stop before EAL goes: no scrape or telemetry answer after this. */
+	dpp_prom_stop(app.prom);
+	dpp_publisher_close(app.pub);
 
 	errno = 0;
 	if (app.flows_out != stdout && fclose(app.flows_out) != 0)

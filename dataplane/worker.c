@@ -132,7 +132,7 @@ static inline void frame_of(const struct dpp_rxq *q, struct rte_mbuf *m, uint8_t
 	}
 	fr->len = copied;
 	fr->wire_len = (q->snaplen != 0 && total < q->snaplen) ? total : DPP_WIRE_LEN_UNKNOWN;
-	/* A record net_pcap cut at 64 KiB: rxq_poll() put its real length in pkt_len. */
+	/* A record whose wire length was noted (see mark_big_records()): in pkt_len. */
 	if (unlikely(m->pkt_len > total)) {
 		fr->wire_len = m->pkt_len;
 		total = m->pkt_len;

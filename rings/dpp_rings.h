@@ -32,6 +32,9 @@
 #define DPP_RXQ_MAX_BURST 512
 
 /** Per-queue fill statistics, written only by the lcore polling the queue. */
+/** Buckets of the occupancy histogram: 0, then one per power of two up to 65535. */
+#define DPP_RXQ_OCC_BUCKETS 17
+
 struct dpp_rxq_stats {
 	uint64_t polls;   /**< rx_burst calls. */
 	uint64_t empty;   /**< Polls that returned 0 packets. */
@@ -43,6 +46,9 @@ struct dpp_rxq_stats {
 	bool occupancy_supported; /**< rte_eth_rx_queue_count works on this queue. */
 	uint16_t burst;   /**< Burst size the histogram was made for. */
 	uint64_t *hist;   /**< hist[i]: polls that returned i packets, i = 0..burst. */
+	/** Occupancy samples by log2: [0] used 0, [b] used in [2^(b-1), 2^b - 1]. */
+	uint64_t occupancy_hist[DPP_RXQ_OCC_BUCKETS];
+	uint64_t occupancy_sum; /**< Descriptors in use, summed over the samples. */
 } __rte_cache_aligned;
 
 /**
@@ -92,6 +98,9 @@ static inline void dpp_rxq_account_occupancy(struct dpp_rxq_stats *s, int used)
 		return;
 	s->occupancy_last = (uint32_t)used;
 	s->occupancy_samples++;
+	s->occupancy_sum += (uint32_t)used;
+	s->occupancy_hist[used == 0 ? 0 : RTE_MIN(32u - (unsigned int)__builtin_clz((unsigned int)used),
+						  DPP_RXQ_OCC_BUCKETS - 1u)]++;
 	if ((uint32_t)used > s->occupancy_max)
 		s->occupancy_max = (uint32_t)used;
 }

@@ -41,6 +41,7 @@
 struct dpp_hist {
 	uint64_t n;
 	uint64_t max;
+	uint64_t sum; /**< Of the values (a Prometheus histogram's _sum). */
 	uint64_t count[DPP_HIST_BUCKETS];
 };
 
@@ -48,6 +49,11 @@ struct dpp_hist {
 void dpp_hist_add(struct dpp_hist *h, uint64_t v);
 /** Add every value of in to out. */
 void dpp_hist_merge(struct dpp_hist *out, const struct dpp_hist *in);
+/**
+ * Values below 2^k (k >= 3): exact, 2^k starts a bucket. For the
+ * Prometheus buckets le = 2^k - 1 microseconds.
+ */
+uint64_t dpp_hist_count_below_pow2(const struct dpp_hist *h, unsigned int k);
 /** The q-quantile (0 < q <= 1) of h, within 6.25 % (the max exactly for q = 1); 0 if empty. */
 uint64_t dpp_hist_quantile(const struct dpp_hist *h, double q);
 
@@ -145,6 +151,20 @@ void dpp_services_merge(struct dpp_services_merged *m, struct dpp_services *cons
 
 /** Ended flows over all merged services and other (== records written at exit). */
 uint64_t dpp_services_merged_flows(const struct dpp_services_merged *m);
+
+/**
+ * The top n merged services in the snapshot's order (flows plus failures),
+ * and every other one folded into *other, as dpp_services_write_json()
+ * shows them. out has room for n. Returns how many are in out.
+ */
+uint32_t dpp_services_merged_top(struct dpp_services_merged *m, uint32_t n,
+				 const struct dpp_service **out, struct dpp_service *other);
+
+/** Services merged (top and other together). */
+uint32_t dpp_services_merged_count(const struct dpp_services_merged *m);
+
+/** Distinct clients of a service (its HyperLogLog estimate, as in the JSON). */
+uint64_t dpp_service_clients(const struct dpp_service *s);
 
 /** Write ,"services":[top n],"services_other":{...},"services_tables":{...} to f. */
 void dpp_services_write_json(FILE *f, const struct dpp_services_merged *m, uint32_t top_n);

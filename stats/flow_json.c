@@ -19,12 +19,36 @@
 /* Room for the longest record: two IPv6 endpoints, every counter at its maximum. */
 #define REC_MAX 2048
 
+/*
+ * The record is built in a fixed buffer; every write checks the room left,
+ * so a record longer than the buffer (a bug: REC_MAX holds the longest one
+ * the fields allow, test_stats writes it) is refused, never written past.
+ */
 struct out {
 	char *p;
+	char *end;
+	bool overflow;
 };
+
+static inline bool room(struct out *o, size_t n)
+{
+	if (o->overflow || (size_t)(o->end - o->p) < n) {
+		o->overflow = true;
+		return false;
+	}
+	return true;
+}
+
+static inline void put_ch(struct out *o, char c)
+{
+	if (room(o, 1))
+		*o->p++ = c;
+}
 
 static inline void put_lit(struct out *o, const char *s, size_t n)
 {
+	if (!room(o, n))
+		return;
 	memcpy(o->p, s, n);
 	o->p += n;
 }
@@ -45,6 +69,8 @@ static void put_u64(struct out *o, uint64_t v)
 		tmp[n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
+	if (!room(o, (size_t)n))
+		return;
 	while (n > 0)
 		*o->p++ = tmp[--n];
 }
@@ -52,6 +78,8 @@ static void put_u64(struct out *o, uint64_t v)
 /* v as exactly `width` digits, zero-padded (v < 10^width). */
 static void put_frac(struct out *o, uint64_t v, int width)
 {
+	if (!room(o, (size_t)width))
+		return;
 	for (int i = width - 1; i >= 0; i--) {
 		o->p[i] = (char)('0' + v % 10);
 		v /= 10;
@@ -85,7 +113,7 @@ static void put_endpoint(struct out *o, uint8_t ip_version, const uint8_t *addr,
 	PUT(o, "{\"ip\":\"");
 	put_str(o, buf);
 	PUT_U64(o, "\",\"port\":", port);
-	*o->p++ = '}';
+	put_ch(o, '}');
 }
 
 /* Seconds since the epoch with microsecond precision, from nanoseconds. */
@@ -94,7 +122,7 @@ static void put_ts(struct out *o, uint64_t ns)
 	uint64_t us = (ns + 500) / 1000;
 
 	put_u64(o, us / 1000000);
-	*o->p++ = '.';
+	put_ch(o, '.');
 	put_frac(o, us % 1000000, 6);
 }
 
@@ -109,9 +137,9 @@ static void put_us_or_null(struct out *o, int64_t ns)
 	}
 	mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
 	if (ns < 0)
-		*o->p++ = '-';
+		put_ch(o, '-');
 	put_u64(o, mag / 1000);
-	*o->p++ = '.';
+	put_ch(o, '.');
 	put_frac(o, mag % 1000, 3);
 }
 
@@ -134,7 +162,7 @@ static void put_dir(struct out *o, const struct dpp_flow_dir_record *d)
 	PUT_U64(o, ",\"dup_ack\":", d->dup_ack);
 	PUT_U64(o, ",\"keep_alive\":", d->keep_alive);
 	PUT_U64(o, ",\"zero_window_probe\":", d->zero_window_probe);
-	*o->p++ = '}';
+	put_ch(o, '}');
 }
 
 /* A signed microsecond count, or null for DPP_DIAG_NONE. */
@@ -145,7 +173,7 @@ static void put_i64_or_null(struct out *o, int64_t v)
 		return;
 	}
 	if (v < 0) {
-		*o->p++ = '-';
+		put_ch(o, '-');
 		put_u64(o, (uint64_t)-v);
 		return;
 	}
@@ -172,9 +200,9 @@ static void put_diagnosis(struct out *o, const struct dpp_flow_record *r)
 	put_str(o, dpp_diag_class_name(d->cls));
 	PUT(o, "\",\"cause\":");
 	if (cause != NULL) {
-		*o->p++ = '"';
+		put_ch(o, '"');
 		put_str(o, cause);
-		*o->p++ = '"';
+		put_ch(o, '"');
 	} else {
 		PUT(o, "null");
 	}
@@ -200,7 +228,7 @@ static void put_diagnosis(struct out *o, const struct dpp_flow_record *r)
 int dpp_flow_json_write(FILE *f, const struct dpp_flow_record *r)
 {
 	char buf[REC_MAX];
-	struct out o = {.p = buf};
+	struct out o = {.p = buf, .end = buf + sizeof(buf)};
 
 	PUT(&o, "{\"type\":\"flow\",\"client\":");
 	put_endpoint(&o, r->ip_version, r->client_ip, r->client_port);
@@ -235,6 +263,8 @@ int dpp_flow_json_write(FILE *f, const struct dpp_flow_record *r)
 	PUT_U64(&o, ",\"queue\":", r->queue);
 	put_diagnosis(&o, r);
 	PUT(&o, "}\n");
+	if (o.overflow)
+		return -EOVERFLOW;
 	if (fwrite(buf, 1, (size_t)(o.p - buf), f) != (size_t)(o.p - buf))
 		return -EIO;
 	return ferror(f) ? -EIO : 0;

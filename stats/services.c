@@ -79,6 +79,7 @@ void dpp_hist_add(struct dpp_hist *h, uint64_t v)
 {
 	h->count[hist_bucket(v)]++;
 	h->n++;
+	h->sum += v;
 	if (v > h->max)
 		h->max = v;
 }
@@ -90,8 +91,21 @@ void dpp_hist_merge(struct dpp_hist *out, const struct dpp_hist *in)
 	for (unsigned i = 0; i < DPP_HIST_BUCKETS; i++)
 		out->count[i] += in->count[i];
 	out->n += in->n;
+	out->sum += in->sum;
 	if (in->max > out->max)
 		out->max = in->max;
+}
+
+uint64_t dpp_hist_count_below_pow2(const struct dpp_hist *h, unsigned int k)
+{
+	const unsigned int end = 8u * k - 16u < DPP_HIST_BUCKETS ? 8u * k - 16u : DPP_HIST_BUCKETS;
+	uint64_t n = 0;
+
+	if (k < 3)
+		return 0;
+	for (unsigned int b = 0; b < end; b++)
+		n += h->count[b];
+	return n;
 }
 
 uint64_t dpp_hist_quantile(const struct dpp_hist *h, double q)
@@ -654,6 +668,34 @@ static void write_body(FILE *f, const struct dpp_service *s)
 		"},\"port_reuse\":%" PRIu64 ",\"clients\":%" PRIu64 ",\"max_ports_per_client\":%u",
 		s->c2s_packets, s->c2s_retrans, s->s2c_packets, s->s2c_retrans, s->port_reuse,
 		hll_estimate(s->clients_hll), s->max_ports_per_client);
+}
+
+uint32_t dpp_services_merged_count(const struct dpp_services_merged *m)
+{
+	return m->used;
+}
+
+uint64_t dpp_service_clients(const struct dpp_service *s)
+{
+	return hll_estimate(s->clients_hll);
+}
+
+uint32_t dpp_services_merged_top(struct dpp_services_merged *m, uint32_t n,
+				 const struct dpp_service **out, struct dpp_service *other)
+{
+	uint32_t shown;
+
+	for (uint32_t i = 0; i < m->used; i++)
+		m->order[i] = i;
+	sort_m = m;
+	qsort(m->order, m->used, sizeof(*m->order), rank_cmp);
+	shown = m->used < n ? m->used : n;
+	*other = m->other;
+	for (uint32_t k = 0; k < shown; k++)
+		out[k] = &m->e[m->order[k]].s;
+	for (uint32_t k = shown; k < m->used; k++)
+		service_fold(other, &m->e[m->order[k]].s);
+	return shown;
 }
 
 void dpp_services_write_json(FILE *f, const struct dpp_services_merged *m, uint32_t top_n)

@@ -294,7 +294,12 @@ ack_checks:
 		if (DPP_SEQ_LT(rev->maxseqtobeacked, rev->nextseq)) {
 			rev->maxseqtobeacked = rev->nextseq;
 		} else {
-			*unseen_bytes = ack - rev->nextseq;
+			/* Not again what this side's previous ack already covered. */
+			const uint32_t from = (fwd->lastack && DPP_SEQ_GT(fwd->lastack, rev->nextseq))
+						      ? fwd->lastack
+						      : rev->nextseq;
+
+			*unseen_bytes = DPP_SEQ_GT(ack, from) ? ack - from : 0;
 			rev->dupacks = -1;
 		}
 	}

@@ -2,7 +2,7 @@
 # The build a newcomer's `scripts/demo` makes must not need the test
 # packages (cmocka above all): configure and build the default options with
 # pkg-config seeing only what the build packages install (libdpdk and what
-# it requires, libnuma, libpcap), and check that no unit test was built.
+# it requires, libnuma, libpcap, libmicrohttpd), and check that no unit test was built.
 #   no_test_packages.sh SRCDIR
 set -euo pipefail
 src=$(realpath "$1")
@@ -12,7 +12,7 @@ mkdir "$work/pc"
 
 # The .pc files of these packages and, recursively, of what they require
 # (public and private: pkgconf reads both for --cflags).
-python3 - "$work/pc" libdpdk numa libpcap <<'PY'
+python3 - "$work/pc" libdpdk numa libpcap libmicrohttpd <<'PY'
 import os, shutil, subprocess, sys
 dest, todo, seen = sys.argv[1], list(sys.argv[2:]), set()
 while todo:

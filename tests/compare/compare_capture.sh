@@ -4,15 +4,23 @@
 # Runs dpprobe on the capture through net_pcap (no hugepages, --no-pci),
 # runs tshark_flows.py on the same file, and compares. Keeps the two JSON
 # Lines files next to a temporary dir it prints when they differ.
+# With COMPARE_KEEP_DIR=DIR (an existing directory) the files are written
+# there instead and always kept (probe.jsonl, stats.jsonl, probe.err,
+# ref.jsonl), for tests that assert more on the same run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 probe=$(realpath "$1")
 cap=$(realpath "$2")
 shift 2
 . "$here/../../scripts/lib/eal.sh"
-work=$(mktemp -d /tmp/dpp-compare.XXXXXX)
 prefix="dpp-cmp-$$"
 keep=0
+if [[ -n "${COMPARE_KEEP_DIR:-}" ]]; then
+	work=$(realpath "$COMPARE_KEEP_DIR")
+	keep=1
+else
+	work=$(mktemp -d /tmp/dpp-compare.XXXXXX)
+fi
 trap '[[ $keep == 1 ]] || rm -rf "$work"; rm -rf "/var/run/dpdk/$prefix"' EXIT
 
 # shellcheck disable=SC2046

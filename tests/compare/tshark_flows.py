@@ -29,18 +29,23 @@ Where each field comes from:
                   each side's first SYN or SYN-ACK (normally the client's SYN,
                   the server's SYN-ACK; in a flow without a SYN, a SYN-ACK
                   from the higher port is the client's, c2s)
+  tshark_stream, tshark_sliced  (not contract fields) the tcp.stream, and how
+                  many of the counted frames were sliced (frame.cap_len <
+                  frame.len): what the probe's parse.sliced should sum to
 
 Which frames count (the contract's "Which packets count"), applied here on
 tshark's fields: tshark dissects TCP in the frame, the frame is not TCP inside
-ICMP/ICMPv6 (frame.protocols); the link layer is one the contract reads
-(Ethernet, Linux cooked v1/v2, raw IP, BSD loopback: tshark's eth, sll, raw,
-null; for raw IPv4/IPv6, 228/229, tshark starts at ip/ipv6), then at most 4 VLAN tags (vlan/ieee8021ad layers), then one IPv4 or
+ICMP/ICMPv6 (frame.protocols); the link type is one the contract names
+(frame.encap_type: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback; in
+frame.protocols tshark's eth, sll, raw, null, and for raw IPv4/IPv6, 228/229,
+nothing before ip/ipv6), then at most 4 VLAN tags (vlan/ieee8021ad layers), then one IPv4 or
 IPv6 header (IPv6 extension headers allowed) directly followed by TCP: a
 frame with anything else in between (MPLS, PPPoE, GRE, IP in IP, VXLAN, ...)
 is a tunnel the contract does not cover and is left out; IPv4 IHL >= 5, IP
 total length (IPv6: payload length + 40) >= the header and within the
-frame's length on the wire (frame.len: a sliced frame counts when its IP and
-TCP headers were captured, as the contract's "Sliced frames count" says),
+frame's length on the wire (frame.len: a sliced frame counts when its whole
+IP and TCP header was captured, as the contract's "Sliced frames count" says,
+with tcp.len from the IP length as tshark gives it),
 not a fragment (ip.flags.mf, ip.frag_offset; an IPv6 fragment header with
 offset 0 and M clear is an atomic fragment, RFC 6946, and counts), TCP data
 offset >= 5 and within the segment, options well formed and wholly captured
@@ -115,8 +120,8 @@ import sys
 from decimal import ROUND_FLOOR, Decimal
 
 FIELDS = [
-    "frame.number", "frame.time_epoch", "frame.cap_len", "frame.len", "frame.protocols",
-    "sll.ifindex",
+    "frame.number", "frame.time_epoch", "frame.cap_len", "frame.len", "frame.encap_type",
+    "frame.protocols",
     "ip.src", "ip.dst", "ip.hdr_len", "ip.len", "ip.flags.mf", "ip.frag_offset",
     "ipv6.src", "ipv6.dst", "ipv6.plen", "ipv6.fraghdr.offset", "ipv6.fraghdr.more",
     "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.hdr_len", "tcp.len",
@@ -195,14 +200,18 @@ def ival(s, default=None):
 
 
 class Frame:
-    __slots__ = ("no", "ts", "src", "dst", "sport", "dport", "flags", "tlen", "app",
+    __slots__ = ("no", "ts", "src", "dst", "sport", "dport", "flags", "tlen", "app", "sliced",
                  "win", "opts", "retrans", "ooo", "zw", "stream")
 
 
-# Link layers the contract reads (tshark's protocol names), and how many bytes
-# each puts before the first VLAN tag or IP header. Linux cooked v1 and v2 are
-# both "sll"; only v2 has sll.ifindex.
-LINK_HDR = {"eth": 14, "sll": 16, "null": 4, "raw": 0}
+# Bytes before the IP header (VLAN tags aside), by Wireshark's encapsulation
+# number (frame.encap_type) for the link types the contract names: Ethernet,
+# Linux cooked v1 and v2, raw IP (101), IPv4 (228), IPv6 (229), BSD loopback
+# (DLT_NULL and DLT_LOOP). Frames of any other encapsulation never count.
+LINK_HDR_LEN = {1: 14, 25: 16, 210: 20, 7: 0, 129: 0, 130: 0, 15: 4, 174: 4}
+# tshark's names for those link layers in frame.protocols (raw IPv4/IPv6
+# frames start at ip/ipv6 with no link layer name).
+LINK_NAMES = ("eth", "sll", "null", "raw")
 TAG_LAYERS = ("vlan", "ieee8021ad")
 # Layers that may sit between the link header and IP without being another
 # protocol: tshark lists "ethertype" after Ethernet and Linux cooked headers.
@@ -230,12 +239,13 @@ def frame_of(cols, skipped=None):
     chain = protos[:protos.index("tcp")]
     if "icmp" in chain or "icmpv6" in chain:
         return skip("icmp")
-    if chain and chain[0] in ("ip", "ipv6"):
-        link, i = "raw", 0      # raw IPv4 / IPv6 (228, 229): no link layer at all
-    elif chain and chain[0] in LINK_HDR:
+    link_hdr = LINK_HDR_LEN.get(ival(g("frame.encap_type")))
+    if link_hdr is None or not chain:
+        return skip("link:" + (chain[0] if chain else "none"))
+    if chain[0] in LINK_NAMES:
         link, i = chain[0], 1
     else:
-        return skip("link:" + (chain[0] if chain else "none"))
+        link, i = "raw", 0      # raw IPv4 / IPv6 (228, 229): no link layer name
     # The link header, VLAN tags, one IP header (IPv6 with its extension
     # headers), then TCP: anything else (MPLS, PPPoE, GRE, IP in IP, VXLAN,
     # ...) is a tunnel or an encapsulation the contract does not read.
@@ -250,9 +260,7 @@ def frame_of(cols, skipped=None):
         return skip("encap:" + ":".join(chain))
     if ntags > 4:
         return skip("malformed:vlan_depth")
-    l3off = LINK_HDR[link] + 4 * ntags
-    if link == "sll" and g("sll.ifindex") != "":
-        l3off = 20
+    l3off = link_hdr + 4 * ntags
     wire = ival(g("frame.len"), 0)
     cap = ival(g("frame.cap_len"), 0)
     # IP length against the frame's length on the wire, not the captured
@@ -275,12 +283,15 @@ def frame_of(cols, skipped=None):
                                                or g("ipv6.fraghdr.more") in ("1", "True")):
             return skip("fragment")
         src, dst = g("ipv6.src"), g("ipv6.dst")
+        tl = 40 + plen
     thl, tlen = ival(g("tcp.hdr_len")), ival(g("tcp.len"))
     if thl is None or tlen is None or thl < 20 or tlen < 0:
         return skip("malformed:tcp_hdr")   # data offset < 5, beyond the segment, or cut
     ok, opts = parse_options(g("tcp.options"))
     if not ok or len(bytes.fromhex(g("tcp.options").replace(":", ""))) != thl - 20:
         return skip("malformed:tcp_opt")
+    if l3off + tl - tlen > cap:
+        return skip("malformed:cut_header")   # sliced inside the IP or TCP header
     if cap < wire:
         skip("sliced")
     if link != "eth":
@@ -292,6 +303,7 @@ def frame_of(cols, skipped=None):
     f.sport, f.dport = int(g("tcp.srcport")), int(g("tcp.dstport"))
     f.flags = ival(g("tcp.flags"), 0)
     f.tlen = tlen
+    f.sliced = cap < wire
     f.app = tuple(protos[len(chain) + 1:])    # what tshark dissected in the payload
     # tcp.window_size is the window as tshark scaled it when it dissected
     # the frame (one pass, in file order): Wireshark 4.0's rule exactly
@@ -422,7 +434,8 @@ def build(frames):
             "first_ts": ts_out(frames[0].ts), "last_ts": ts_out(frames[-1].ts),
             "outcome": outcome, "rst_by": rst_by, "end_reason": None,
             "handshake": hs, "c2s": dirs["c2s"], "s2c": dirs["s2c"],
-            "tshark_stream": frames[0].stream}
+            "tshark_stream": frames[0].stream,
+            "tshark_sliced": sum(1 for f in frames if f.sliced)}
 
 
 def read(capture, tshark, disabled):

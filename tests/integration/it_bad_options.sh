@@ -30,6 +30,14 @@ cases=(
 	"--dist rss|--dist"
 	"--dist-ring 1000|--dist-ring"
 	"--export-ring 0|--export-ring"
+	"--prometheus 0|--prometheus"
+	"--prometheus 70000|--prometheus"
+	"--prometheus garbage|--prometheus"
+	"--prometheus 127.0.0.1:|--prometheus"
+	"--prometheus 300.1.1.1:9100|--prometheus"
+	"--prometheus [::1:9100|--prometheus"
+	"--prometheus ::1:9100|--prometheus"
+	"--prometheus 192.0.2.1:9100|--prometheus"
 	"--stall-threshold 0|--stall-threshold"
 	"--stall-threshold soon|--stall-threshold"
 	"--idle-reset-threshold -1|--idle-reset-threshold"
@@ -53,6 +61,26 @@ for c in "${cases[@]}"; do
 		fail "'$opts': output files were created"
 	echo "ok: '$opts' -> $(cat "$TMP/err")"
 done
+
+# A busy --prometheus port: one line naming it, exit 2, nothing written.
+busy_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)' "$busy_port" &
+BUSY_PID=$!
+for _ in $(seq 1 50); do
+	ss -ltn "sport = :$busy_port" | grep -q LISTEN && break
+	sleep 0.1
+done
+rc=0
+# shellcheck disable=SC2046
+run_probe 60 $(eal_args 1) --vdev "net_pcap0,rx_pcap=$DEMO_PCAP" -- --prometheus "$busy_port" \
+	--flows "$TMP/out_flows.jsonl" --stats "$TMP/out_stats.jsonl" >/dev/null 2>"$TMP/err" || rc=$?
+kill "$BUSY_PID" 2>/dev/null || true
+((rc == 2)) || fail "busy --prometheus port: exit status $rc"
+[[ $(wc -l <"$TMP/err") -eq 1 ]] && grep -q "^dpprobe: error: --prometheus $busy_port: Address already in use" "$TMP/err" ||
+	fail "busy --prometheus port: $(cat "$TMP/err")"
+[[ ! -e "$TMP/out_flows.jsonl" && ! -e "$TMP/out_stats.jsonl" ]] || fail "busy port: output created"
+echo "ok: busy --prometheus port -> $(cat "$TMP/err")"
 
 # Problems found after EAL starts: still exit 2 with our own error line.
 rc=0

@@ -118,12 +118,12 @@ def cmd_flows(a):
 
 
 def find_keys(o, word, path=""):
-    """(dotted path, value) of every numeric leaf whose key contains word."""
+    """(dotted path, value) of every numeric leaf whose dotted path contains word."""
     out = []
     if isinstance(o, dict):
         for k, v in o.items():
             p = f"{path}.{k}" if path else k
-            if word in k and isinstance(v, (int, float)) and not isinstance(v, bool):
+            if word in p and isinstance(v, (int, float)) and not isinstance(v, bool):
                 out.append((p, v))
             else:
                 out += find_keys(v, word, p)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <cmocka.h>
 
@@ -122,6 +124,42 @@ static void config_rejects_small_mbuf_size(void **state)
 {
 	(void)state;
 	expect_error(PARSE("--mbuf-size", "64"), "--mbuf-size", "out of range");
+}
+
+static void config_rejects_bad_prometheus_address(void **state)
+{
+	(void)state;
+	expect_error(PARSE("--prometheus", "0"), "--prometheus", "from 1 to 65535");
+	expect_error(PARSE("--prometheus", "70000"), "--prometheus", "from 1 to 65535");
+	expect_error(PARSE("--prometheus", "9100x"), "--prometheus", "from 1 to 65535");
+	expect_error(PARSE("--prometheus", "-1"), "--prometheus", "from 1 to 65535");
+	expect_error(PARSE("--prometheus", "localhost:9100"), "--prometheus", "not an IPv4");
+	expect_error(PARSE("--prometheus", "::1:9100"), "--prometheus", "not an IPv4");
+	expect_error(PARSE("--prometheus", "[::1]9100"), "--prometheus", "[IPv6]:PORT");
+	expect_error(PARSE("--prometheus", "[1.2.3.4]:9100"), "--prometheus", "not an IPv6");
+}
+
+static void config_prometheus_address_forms(void **state)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&cfg.prometheus_addr;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&cfg.prometheus_addr;
+
+	(void)state;
+	assert_int_equal(PARSE("--flows", "-"), DPP_CONFIG_RUN);
+	assert_string_equal(cfg.prometheus, ""); /* off by default */
+	/* A bare port listens on 127.0.0.1 only. */
+	assert_int_equal(PARSE("--prometheus", "9100"), DPP_CONFIG_RUN);
+	assert_int_equal(in4->sin_family, AF_INET);
+	assert_int_equal(ntohs(in4->sin_port), 9100);
+	assert_int_equal(ntohl(in4->sin_addr.s_addr), INADDR_LOOPBACK);
+	assert_int_equal(PARSE("--prometheus", "0.0.0.0:65535"), DPP_CONFIG_RUN);
+	assert_int_equal(ntohs(in4->sin_port), 65535);
+	assert_int_equal(in4->sin_addr.s_addr, htonl(INADDR_ANY));
+	assert_int_equal(PARSE("--prometheus", "[::1]:1"), DPP_CONFIG_RUN);
+	assert_int_equal(in6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(in6->sin6_port), 1);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr));
+	assert_int_equal(cfg.prometheus_addrlen, sizeof(*in6));
 }
 
 static void config_rejects_positional_argument(void **state)
@@ -340,6 +378,8 @@ int main(void)
 		cmocka_unit_test(config_rejects_trailing_garbage),
 		cmocka_unit_test(config_rejects_burst_out_of_range),
 		cmocka_unit_test(config_rejects_small_mbuf_size),
+		cmocka_unit_test(config_rejects_bad_prometheus_address),
+		cmocka_unit_test(config_prometheus_address_forms),
 		cmocka_unit_test(config_rejects_positional_argument),
 		cmocka_unit_test(config_rejects_unreadable_config_file),
 		cmocka_unit_test(config_rejects_malformed_config_file),
