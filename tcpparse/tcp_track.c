@@ -795,6 +795,14 @@ int dpp_tcp_track(struct dpp_flow *f, const struct dpp_pkt_view *v, int d, uint6
 		if (win > fwd->win_max)
 			fwd->win_max = win;
 	}
+	/*
+	 * A window-scale option on a segment without SYN (nmap's OS probes):
+	 * Wireshark stores its shift for the sender all the same
+	 * (dissect_tcpopt_wscale() has no SYN check; only SYNs are verified),
+	 * and scales that side's later windows by it.
+	 */
+	if (__builtin_expect(v->has_wscale, 0) && !(fl & DPP_TCP_SYN))
+		fwd->win_shift = (int8_t)(v->wscale > WSCALE_MAX ? WSCALE_MAX : v->wscale);
 	if (!(fl & DPP_TCP_SYN)) {
 		if (a & A_ANY_RETRANSMISSION) {
 			fev->retrans++;

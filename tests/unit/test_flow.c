@@ -547,6 +547,24 @@ static void window_scaled_by_the_one_shift_seen(void **state)
 	harness_free(h);
 }
 
+/* nmap's OS probes carry window scale without SYN: later windows of that side scale by it. */
+static void window_scale_option_without_syn_scales_later_windows(void **state)
+{
+	struct harness *h = harness_default();
+	struct conn c = conn_new(h, 40000, 1000, 5000);
+	struct dpp_pkt_view v = seg(&c, true, F_A, 1, 1, 128, 0);
+	const struct dpp_flow_record *r;
+
+	(void)state;
+	v.has_wscale = true;
+	v.wscale = 10;
+	send_view(&c, &v); /* its own window is not scaled yet */
+	C(&c, 1 * MS, F_A, 1, 1, 100, 0);
+	r = only_record(h);
+	assert_int_equal(r->c2s.win_max, 100 << 10);
+	harness_free(h);
+}
+
 /* A SYN-ACK with the option answering a SYN without it: nobody scales. */
 static void window_not_scaled_when_syn_lacked_the_option(void **state)
 {
@@ -1307,6 +1325,7 @@ int main(void)
 		cmocka_unit_test(window_scale_shift_above_14_is_clamped),
 		cmocka_unit_test(window_scaled_by_the_one_shift_seen),
 		cmocka_unit_test(window_not_scaled_when_syn_lacked_the_option),
+		cmocka_unit_test(window_scale_option_without_syn_scales_later_windows),
 		cmocka_unit_test(outcome_completed_after_fin_both_ways),
 		cmocka_unit_test(outcome_established_when_open_at_exit),
 		cmocka_unit_test(outcome_reset_names_the_server),
