@@ -69,6 +69,14 @@ static void note_wire_len(struct dpp_capture_info *ci, const uint8_t *data, uint
 {
 	struct dpp_big_record *b;
 
+	/*
+	 * Cut short of its wire length but shorter than the snap length (a
+	 * packet broker that slices at its own length): the snap-length sign
+	 * of slicing misses it, so the file's queue takes every frame as
+	 * possibly sliced (see describe_queues()).
+	 */
+	if (caplen < orig_len && caplen < ci->snaplen)
+		ci->cut_below_snaplen++;
 	if (caplen < NET_PCAP_MAX_LEN) {
 		struct dpp_pkt_view v;
 		const struct dpp_frame fr = {.data = data,

@@ -52,6 +52,8 @@ struct dpp_rxq {
 	const struct dpp_big_record *big;
 	uint32_t nb_big;
 	uint32_t big_next; /**< The next one to come. */
+	/** A capture file that stops being readable: its complete records; 0: no limit. */
+	uint64_t max_records;
 	struct dpp_ring *dist_ring; /**< Non-NULL: dequeue mbufs from here, not from the port. */
 	struct dpp_ring_port *ring_port; /**< Non-NULL: the study's ring port (exact occupancy). */
 	struct dpp_rxq_stats stats;
@@ -132,6 +134,7 @@ struct dpp_port_queue {
 	uint16_t link_type; /**< enum dpp_link_type. */
 	uint32_t snaplen;   /**< Capture file's snap length, 0 for a live queue. */
 	uint64_t records;   /**< Complete records in its file (finite captures). */
+	bool corrupt;	    /**< The file stops being readable after `records`. */
 	const struct dpp_big_record *big; /**< Its records of 64 KiB or more, in order. */
 	uint32_t nb_big;
 };
@@ -171,6 +174,7 @@ struct dpp_capture_info {
 	bool counted;	      /**< records was counted. */
 	struct dpp_big_record *big; /**< Records of 64 KiB or more (malloc'd), in order. */
 	uint32_t nb_big;
+	uint64_t cut_below_snaplen; /**< Records cut short of their wire length below the snap length. */
 	uint64_t stop_offset; /**< Non-zero: the file stops being readable here... */
 	char stop_why[160];    /**< ...for this reason (cut short, corrupt header). */
 };

@@ -333,6 +333,7 @@ static void attach_port_queue(struct app *app, struct dpp_lcore_ctx *ctx,
 	rxq->ring_size = port->ring_size;
 	rxq->link_type = port->queue[q].link_type;
 	rxq->snaplen = port->queue[q].snaplen;
+	rxq->max_records = port->queue[q].corrupt ? port->queue[q].records : 0;
 	rxq->big = port->queue[q].big;
 	rxq->nb_big = port->queue[q].nb_big;
 	rxq->pcap_time = port->pcap_time;

@@ -124,6 +124,7 @@ static int describe_queues(struct dpp_port *p, const char *args, char *err, size
 		pq->link_type = DPP_LINK_ETHERNET;
 		pq->snaplen = 0;
 		pq->records = 0;
+		pq->corrupt = false;
 		pq->big = NULL;
 		pq->nb_big = 0;
 		if (q >= n)
@@ -138,7 +139,16 @@ static int describe_queues(struct dpp_port *p, const char *args, char *err, size
 		}
 		pq->link_type = (uint16_t)known->link_type;
 		pq->snaplen = known->snaplen;
+		/*
+		 * Records sliced below the snap length: the snap length is no sign
+		 * of slicing in this file, so every frame may be sliced, as on a
+		 * live port (those whose IP length passes their wire length were
+		 * noted one by one and stay malformed).
+		 */
+		if (known->cut_below_snaplen != 0)
+			pq->snaplen = 0;
 		pq->records = known->records;
+		pq->corrupt = known->stop_offset != 0;
 		/* Files checked before EAL keep their notes for the whole run. */
 		if (known != &ci) {
 			pq->big = known->big;

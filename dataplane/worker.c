@@ -285,6 +285,20 @@ static inline uint16_t rxq_poll(struct dpp_rxq *q, struct rte_mbuf **pkts, uint1
 		n = (uint16_t)dpp_ring_dequeue(q->dist_ring, pkts, burst);
 	else
 		n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, burst);
+	/*
+	 * A file that stops being readable (a corrupt record header): libpcap
+	 * errs there, net_pcap reads on and hands over garbage; its complete
+	 * records were counted before EAL, the rest is discarded, counted.
+	 */
+	if (unlikely(q->max_records != 0) && q->stats.packets + n > q->max_records) {
+		const uint16_t keep = q->stats.packets >= q->max_records
+					      ? 0
+					      : (uint16_t)(q->max_records - q->stats.packets);
+
+		rte_pktmbuf_free_bulk(&pkts[keep], n - keep);
+		q->stats.past_corrupt_record += n - keep;
+		n = keep;
+	}
 	if (unlikely(q->big_next < q->nb_big) && n != 0)
 		mark_big_records(q, pkts, n);
 	dpp_rxq_account_poll(&q->stats, n);

@@ -51,6 +51,12 @@ struct dpp_rxq_stats {
 	/** Occupancy samples by log2: [0] used 0, [b] used in [2^(b-1), 2^b - 1]. */
 	uint64_t occupancy_hist[DPP_RXQ_OCC_BUCKETS];
 	uint64_t occupancy_sum; /**< Descriptors in use, summed over the samples. */
+	/**
+	 * Frames a capture file's queue returned past the corrupt record where
+	 * libpcap's reading went wrong (net_pcap reads on after its error and
+	 * hands over garbage): discarded, never parsed.
+	 */
+	uint64_t past_corrupt_record;
 } __rte_cache_aligned;
 
 /**

@@ -208,6 +208,9 @@ static void write_ports(struct dpp_stats_writer *w)
 			for (uint16_t i = 0; i <= rx->burst; i++)
 				fprintf(f, "%s%" PRIu64, i ? "," : "", rx->hist[i]);
 			fputs("]}", f);
+			if (rx->past_corrupt_record != 0)
+				fprintf(f, ",\"past_corrupt_record\":%" PRIu64,
+					rx->past_corrupt_record);
 			if (qs->ring != NULL)
 				dpp_stats_write_ring_port(f, qs->ring);
 			fputc('}', f);
