@@ -106,10 +106,11 @@ def diagnosis_lines(flows):
     if len(bad) > 10:
         out.append(f"  ... and {len(bad) - 10} more services with failures")
 
-    stalls = [f for f in diag if f["diagnosis"].get("longest_stall_us")]
+    # Stalls that made a connection "stalled" (at least --stall-threshold), longest first.
+    stalls = [f for f in diag if f["diagnosis"].get("longest_stall_us")
+              and f["diagnosis"]["class"] == "stalled"]
     stalls.sort(key=lambda f: -f["diagnosis"]["longest_stall_us"])
-    if stalls:
-        out.append("Longest stalls")
+    out.append("Stalls" + ("" if stalls else ": none over --stall-threshold"))
     for f in stalls[:3]:
         d = f["diagnosis"]
         out.append(f"  {ep(f['client'])} -> {ep(f['server'])}: {fmt_us(d['longest_stall_us'])}"
