@@ -71,6 +71,9 @@ $LIVE telemetry "$PREFIX" "$TMP/stats.jsonl" "$TMP/tel_flows.json" ||
 
 # Let Prometheus take one more scrape of the idle probe, then stop the probe.
 sleep 2
+# Queries below ask for this moment: once the probe is gone, Prometheus marks
+# its series stale at the next failed scrape, and a query for "now" is empty.
+t_stop=$(date +%s.%N)
 kill -TERM "$PROBE_PID"
 for _ in $(seq 1 300); do
 	kill -0 "$PROBE_PID" 2>/dev/null || break
@@ -84,9 +87,10 @@ PROBE_PID=
 $CHECK conservation "$TMP/stats.jsonl" "$TMP/flows.jsonl" >/dev/null
 
 # The values Prometheus stored (queried after the probe stopped: the last scrape).
-$LIVE prom-api "http://127.0.0.1:$PS" "$TMP/stats.jsonl"
+$LIVE prom-api "http://127.0.0.1:$PS" "$TMP/stats.jsonl" "$t_stop"
 # Every query of the Grafana dashboard in docs/ returns data from that server.
-$LIVE dashboard "http://127.0.0.1:$PS" "$SRC/docs/grafana/dpprobe-dashboard.json" "$TMP/stats.jsonl"
+$LIVE dashboard "http://127.0.0.1:$PS" "$SRC/docs/grafana/dpprobe-dashboard.json" "$TMP/stats.jsonl" \
+	"$t_stop"
 $LIVE scrape "$TMP/scrape.txt" "$TMP/stats.jsonl"
 
 # /dpprobe/flows: the most retransmitting of the records written, most first.

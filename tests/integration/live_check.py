@@ -259,9 +259,9 @@ def prom_query(url, expr, at=None):
     return body["data"]["result"]
 
 
-def cmd_prom_api(url, stats):
+def cmd_prom_api(url, stats, at=None):
     snaps = snapshots(stats)
-    at = time.time()
+    at = time.time() if at is None else at
     got = {}
     for s in prom_query(url, '{__name__=~"dpprobe_.+"}', at):
         m = dict(s["metric"])
@@ -431,7 +431,7 @@ def cmd_wait_prom(url, expr, want, timeout):
     fail(f"{expr} never became {want} in {timeout} s (last {last})")
 
 
-def cmd_dashboard(url, dashboard, stats):
+def cmd_dashboard(url, dashboard, stats, at=None):
     """Every query of the Grafana dashboard returns data from this Prometheus.
 
     Grafana's $__rate_interval becomes 1m (the test's scrapes span less). The
@@ -444,7 +444,7 @@ def cmd_dashboard(url, dashboard, stats):
     for panel in dash["panels"]:
         for t in panel["targets"]:
             expr = t["expr"].replace("$__rate_interval", "1m")
-            res = prom_query(url, expr)
+            res = prom_query(url, expr, at)
             n += 1
             if res:
                 continue
@@ -458,7 +458,7 @@ def cmd_dashboard(url, dashboard, stats):
 def main():
     cmd = sys.argv[1]
     if cmd == "prom-api":
-        cmd_prom_api(sys.argv[2], sys.argv[3])
+        cmd_prom_api(sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else None)
     elif cmd == "scrape":
         cmd_scrape(sys.argv[2], sys.argv[3])
     elif cmd == "telemetry":
@@ -466,7 +466,8 @@ def main():
         if len(sys.argv) > 4:
             json.dump(flows, open(sys.argv[4], "w"))
     elif cmd == "dashboard":
-        cmd_dashboard(sys.argv[2], sys.argv[3], sys.argv[4])
+        cmd_dashboard(sys.argv[2], sys.argv[3], sys.argv[4],
+                      float(sys.argv[5]) if len(sys.argv) > 5 else None)
     elif cmd == "wait-prom":
         cmd_wait_prom(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
     else:
