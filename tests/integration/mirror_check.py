@@ -21,8 +21,12 @@
 """
 import argparse
 import collections
-import json
+import os
 import sys
+
+# The JSON Lines reader every integration check uses (a bad line fails there).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check import lines  # noqa: E402
 
 DIR_FIELDS = ["packets", "payload_bytes", "zero_window", "rst", "fin", "win_max", "wscale",
               "mss", "sack_ok"]
@@ -35,21 +39,6 @@ DIAG_FIELDS = ["class", "cause", "syn_retrans", "synack_retrans", "history"]
 def fail(msg):
     print("mirror_check: FAIL: " + msg, file=sys.stderr)
     sys.exit(1)
-
-
-def lines(path, typ):
-    out = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                o = json.loads(line)
-            except json.JSONDecodeError as e:
-                fail(f"{path}:{n}: not JSON: {e}")
-            if o.get("type") == typ:
-                out.append(o)
-    return out
 
 
 def get(o, dotted):

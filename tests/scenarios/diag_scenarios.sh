@@ -66,14 +66,7 @@ trap cleanup_all EXIT
 trap 'exit 130' INT TERM
 
 ALL="refused no_answer synack_lost aq_abort aq_drop syn_retrans idle_reset data_after_close abort zero_window rto_stall port_reuse port_pressure midstream services"
-OUT=${1:?usage: diag_scenarios.sh OUTDIR [scenario...]}
-shift
-mkdir -p "$OUT" || die "cannot create $OUT"
-OUT=$(cd "$OUT" && pwd)
-LIST=${*:-$ALL}
-for s in $LIST; do
-    case " $ALL " in *" $s "*) ;; *) die "unknown scenario '$s' (known: $ALL)";; esac
-done
+scenario_args "$@"
 TRUTH="/usr/bin/python3 $SCEN_DIR/diag_truth.py"
 PEERS=$WORK/peers
 S4B=198.18.0.3

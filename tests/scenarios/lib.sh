@@ -23,6 +23,21 @@ WORK=$(mktemp -d /tmp/${TAG}.XXXXXX)
 
 die() { echo "ERROR: $*" >&2; exit 1; }
 
+# scenario_args OUTDIR [scenario...]: the command line of a scenario script.
+# Sets OUT (the output folder, made and absolute) and LIST (the scenarios
+# asked for, all of $ALL without any); an unknown name is fatal.
+scenario_args() {
+    OUT=${1:?usage: $(basename "$0") OUTDIR [scenario...]}
+    shift
+    mkdir -p "$OUT" || die "cannot create $OUT"
+    OUT=$(cd "$OUT" && pwd)
+    LIST=${*:-$ALL}
+    local s
+    for s in $LIST; do
+        case " $ALL " in *" $s "*) ;; *) die "unknown scenario '$s' (known: $ALL)";; esac
+    done
+}
+
 cleanup() {
     local p
     for p in "${PIDS[@]}" $CAP_PID; do

@@ -52,14 +52,7 @@ trap on_exit EXIT
 trap 'exit 130' INT TERM
 
 ALL="normal bulk refused syn_timeout syn_dropped_once loss zero_window rst_client rst_server accept_overflow ipv6 vlan vlan_qinq mixed"
-OUT=${1:?usage: make_scenarios.sh OUTDIR [scenario...]}
-shift
-mkdir -p "$OUT" || die "cannot create $OUT"
-OUT=$(cd "$OUT" && pwd)
-LIST=${*:-$ALL}
-for s in $LIST; do
-    case " $ALL " in *" $s "*) ;; *) die "unknown scenario '$s' (known: $ALL)";; esac
-done
+scenario_args "$@"
 
 expect() { echo "$2" > "$OUT/$1.expect.json"; }
 
