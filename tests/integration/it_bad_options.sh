@@ -45,6 +45,10 @@ cases=(
 	"--services -1|--services"
 	"--services 100000|--services"
 	"--time-wait 0|--time-wait"
+	"--close-linger 0|--close-linger"
+	"--close-linger later|--close-linger"
+	"--time-wait-slots 8|--time-wait-slots"
+	"--time-wait-slots -1|--time-wait-slots"
 )
 for c in "${cases[@]}"; do
 	opts=${c%|*}
