@@ -187,13 +187,16 @@ mirror_traffic() {
 	return $rc
 }
 
-# mirror_bulk BYTES [CPU]: one upload as fast as the kernel goes (:8090),
-# the client pinned to CPU when given.
+# mirror_bulk BYTES [CPU [READY_FILE PAUSE TAIL]]: one upload as fast as the
+# kernel goes (:8090), the client pinned to CPU when given ("" for none). With
+# READY_FILE: the client writes it once the bulk is written, sleeps PAUSE
+# seconds, then sends TAIL bytes more before it closes.
 mirror_bulk() {
-	local bytes=$1 cpu=${2:-} pin=()
+	local bytes=$1 cpu=${2:-} pin=() tail=()
 	[[ -n "$cpu" ]] && pin=(taskset -c "$cpu")
+	[[ -n "${3:-}" ]] && tail=(--ready-file "$3" --pause "$4" --tail-bytes "$5")
 	mirror_server bulk sink --port 8090 --count 1 --timeout 60 || return 1
 	ip netns exec "$MIR_NSC" "${pin[@]}" /usr/bin/python3 "$MIR_PEER" client send --addr "$MIR_S4" --port 8090 \
-		--bytes "$bytes" --timeout 60 || return 1
+		--bytes "$bytes" "${tail[@]}" --timeout 60 || return 1
 	mirror_wait_servers
 }

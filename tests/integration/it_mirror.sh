@@ -142,13 +142,18 @@ overload() {
 	# While the upload runs the probe is stopped for 0.3 s in every 0.5 s (at
 	# most 60 times): far more frames a pause than any ring here holds. The
 	# upload's first frames are waited for (at most 10 s: python starts slowly
-	# on a loaded machine).
+	# on a loaded machine). Once the bulk is written (READY) the pulses end and
+	# the client waits 2 s before a 256 KiB tail: the probe, running again,
+	# sees the server ACK data it lost, whatever part of the bulk that was
+	# (without a tail, losing everything after a pause leaves no trace).
+	local ready="$out.bulk-written"
 	(
 		for ((i = 0; i < 200; i++)); do
 			(($(mirror_offered) - offered0 >= 1000)) && break
 			sleep 0.05
 		done
 		for ((i = 0; i < 60; i++)); do
+			[[ -e $ready ]] && break
 			kill -STOP "$PROBE_PID"
 			sleep 0.3
 			kill -CONT "$PROBE_PID"
@@ -156,7 +161,7 @@ overload() {
 		done
 	) &
 	PULSE_PID=$!
-	mirror_bulk 80000000 0 || fail "$pmd: bulk upload failed"
+	mirror_bulk 80000000 0 "$ready" 2 262144 || fail "$pmd: bulk upload failed"
 	kill "$PULSE_PID" 2>/dev/null || true
 	wait "$PULSE_PID" || true
 	PULSE_PID=
