@@ -22,6 +22,7 @@
 #include "dpp_config.h"
 #include "dpp_rings.h"
 #include "dpp_stats.h"
+#include "dpp_open_flows.h"
 #include "dpp_flow.h"
 
 extern int dpp_dataplane_logtype;
@@ -76,6 +77,7 @@ struct dpp_lcore_ctx {
 	struct dpp_rxq rxq[DPP_MAX_QUEUES_PER_LCORE];
 	struct dpp_flow_table *flows;
 	struct dpp_services *services; /**< Services of the flows this worker ends. */
+	struct dpp_open_flows *open_flows; /**< Its most retransmitting open flows, when asked. */
 	struct dpp_ring *export_ring;
 	bool flushing;      /**< At exit: retry the export ring instead of dropping. */
 	bool export_wait;   /**< Input is finite captures only: wait for the exporter, never drop. */

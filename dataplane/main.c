@@ -86,6 +86,7 @@ struct app {
 	struct dpp_stats_src src;
 	void *flow_mem[RTE_MAX_LCORE];
 	struct dpp_services *services[RTE_MAX_LCORE];
+	struct dpp_open_flows *open_flows[RTE_MAX_LCORE]; /**< One board per worker. */
 	size_t flow_mem_size;	 /**< Mapped per worker (2 MiB multiple). */
 	size_t flow_table_bytes; /**< Used by each worker's table. */
 	FILE *flows_out;
@@ -290,6 +291,14 @@ static void attach_flow_table(struct app *app, struct dpp_lcore_ctx *ctx, uint16
 		rte_exit(EXIT_FAILURE, "cannot allocate the services table\n");
 	dpp_services_init(ctx->services, fp.time_wait_ns);
 	app->services[w] = ctx->services;
+	ctx->open_flows = rte_zmalloc_socket("dpp_open_flows", sizeof(*ctx->open_flows),
+					     RTE_CACHE_LINE_SIZE, socket);
+	if (ctx->open_flows == NULL)
+		ctx->open_flows = calloc(1, sizeof(*ctx->open_flows));
+	if (ctx->open_flows == NULL)
+		rte_exit(EXIT_FAILURE, "cannot allocate the open-flows board\n");
+	dpp_open_flows_init(ctx->open_flows, ctx->lcore_id);
+	app->open_flows[w] = ctx->open_flows;
 	fmem = dpp_flow_table_mem_size(&fp);
 	mem = flow_mem_alloc(fmem, socket, &app->flow_mem_size);
 	if (mem == NULL) {
@@ -740,7 +749,7 @@ int main(int argc, char **argv)
 	app.pub = dpp_publisher_create(&app.src);
 	if (app.pub == NULL)
 		rte_exit(EXIT_FAILURE, "cannot create the snapshot publisher\n");
-	if (dpp_telemetry_register(app.pub) != 0)
+	if (dpp_telemetry_register(app.pub, app.open_flows, app.nb_workers) != 0)
 		DPP_LOG(WARNING, "cannot register the /dpprobe/ telemetry commands\n");
 
 	/* Outputs are opened last, so a run that fails to start writes nothing. */

@@ -394,8 +394,9 @@ int dpp_worker_main(void *arg)
 				ctx->last_pkt_ns = now_ns;
 			dpp_flow_table_expire(ctx->flows, ctx->last_pkt_ns);
 		}
-		/* Between polls: a few entries of a requested services copy, if any. */
+		/* Between polls: a few entries of a requested services copy or open-flows scan. */
 		dpp_services_publish_step(ctx->services);
+		dpp_open_flows_step(ctx->open_flows, ctx->flows);
 		prev = now;
 	}
 

@@ -28,6 +28,7 @@
 #include "dpp_rings.h"
 
 struct dpp_stats_src;
+struct dpp_open_flows;
 
 /** Every scalar of metrics.def, by index. */
 enum dpp_scalar {
@@ -246,10 +247,12 @@ char *dpp_prom_render(const struct dpp_stats_view *v, size_t *len);
 
 /**
  * Register the /dpprobe/ telemetry commands (after rte_eal_init), answered
- * from p's latest view on EAL's telemetry thread.
+ * from p's latest view on EAL's telemetry thread; /dpprobe/flows asks the
+ * workers' open-flow boards (dpp_open_flows.h).
  * @return 0 or -errno.
  */
-int dpp_telemetry_register(struct dpp_publisher *p);
+int dpp_telemetry_register(struct dpp_publisher *p, struct dpp_open_flows *const *boards,
+			   uint16_t nb_boards);
 
 /** "ip:port", IPv6 as [ip]:port. */
 void dpp_view_endpoint(char *buf, size_t len, uint8_t ip_version, const uint8_t ip[16],

@@ -2,10 +2,13 @@
 /*
  * DPDK telemetry commands (dpdk-telemetry.py -f PREFIX): /dpprobe/stats,
  * /dpprobe/ports[,PORT], /dpprobe/rings, /dpprobe/lcores,
- * /dpprobe/services, /dpprobe/flows[,N]. The callbacks run on EAL's
- * telemetry threads (one per client connection) and answer from a copy
- * of the latest published view (dpp_publish.h): no live counter is read,
- * no worker is asked or waited for.
+ * /dpprobe/services, /dpprobe/flows[,N], /dpprobe/recent_flows[,N]. The
+ * callbacks run on EAL's telemetry threads (one per client connection)
+ * and answer from a copy of the latest published view (dpp_publish.h): no
+ * live counter is read. /dpprobe/flows alone asks the workers, through
+ * their open-flow boards (dpp_open_flows.h): a worker scans its own table
+ * between polls, a few entries a loop, and the answer waits for that
+ * (at most TEL_FLOWS_WAIT_MS) on the telemetry thread, never a worker.
  *
  * 22.11's telemetry nests one level: a command returns a dict whose values
  * are numbers, strings, or dicts and arrays of those. Every answer
@@ -15,6 +18,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +27,16 @@
 #include <rte_common.h>
 #include <rte_telemetry.h>
 
+#include "dpp_open_flows.h"
 #include "dpp_publish.h"
 
-/* Telemetry callbacks take no argument: the publisher they read. */
+/* Telemetry callbacks take no argument: the publisher they read, the boards they ask. */
 static struct dpp_publisher *tel_pub;
+static struct dpp_open_flows *const *tel_boards;
+static uint16_t tel_nb_boards;
+
+/* How long /dpprobe/flows waits for the workers' scans. */
+#define TEL_FLOWS_WAIT_MS 500
 
 /* Default and most flows /dpprobe/flows gives (DPDK caps a reply at 16 KB). */
 #define TEL_FLOWS_DEFAULT 10
@@ -350,24 +360,87 @@ static int cmd_services(const char *cmd, const char *params, struct rte_tel_data
 	return 0;
 }
 
-/*
- * /dpprobe/flows,N: the N most retransmitting flows whose records were
- * written in the last minute (workers are never asked: their tables are
- * theirs alone), most first.
- */
-static int cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+/* N of /dpprobe/flows,N and /dpprobe/recent_flows,N; -EINVAL when not a number >= 1. */
+static long flows_param(const char *params)
 {
-	struct dpp_stats_view *v;
 	long n = TEL_FLOWS_DEFAULT;
 	char *end;
 
-	(void)cmd;
 	if (params != NULL && params[0] != '\0') {
+		errno = 0;
 		n = strtol(params, &end, 10);
-		if (*end != '\0' || n < 1)
+		if (*end != '\0' || n < 1 || errno != 0)
 			return -EINVAL;
 		n = RTE_MIN(n, TEL_FLOWS_MAX);
 	}
+	return n;
+}
+
+/*
+ * /dpprobe/flows,N: the N open flows with the most retransmissions, most
+ * first, found by each worker in its own table when asked (never read from
+ * here). One asker at a time: telemetry runs a thread per client.
+ */
+static int cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static pthread_mutex_t asking = PTHREAD_MUTEX_INITIALIZER;
+	static struct dpp_open_flows_answer a; /* under asking: 32 records */
+	const long n = flows_param(params);
+
+	(void)cmd;
+	if (n < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&asking);
+	dpp_open_flows_query(tel_boards, tel_nb_boards, (uint32_t)n, TEL_FLOWS_WAIT_MS, &a);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "workers", a.workers);
+	rte_tel_data_add_dict_u64(d, "answered", a.answered);
+	for (uint32_t i = 0; i < a.nb; i++) {
+		const struct dpp_open_flow *of = &a.flows[i];
+		const struct dpp_flow_record *r = &of->rec;
+		struct rte_tel_data *c = new_dict();
+		char name[32], ep[64];
+
+		if (c == NULL)
+			continue;
+		dpp_view_endpoint(ep, sizeof(ep), r->ip_version, r->client_ip, r->client_port);
+		rte_tel_data_add_dict_string(c, "client", ep);
+		dpp_view_endpoint(ep, sizeof(ep), r->ip_version, r->server_ip, r->server_port);
+		rte_tel_data_add_dict_string(c, "server", ep);
+		rte_tel_data_add_dict_string(c, "state", of->half_open ? "half_open" : "open");
+		rte_tel_data_add_dict_u64(c, "retrans", (uint64_t)r->c2s.retrans + r->s2c.retrans);
+		rte_tel_data_add_dict_u64(c, "c2s_retrans", r->c2s.retrans);
+		rte_tel_data_add_dict_u64(c, "s2c_retrans", r->s2c.retrans);
+		rte_tel_data_add_dict_u64(c, "c2s_packets", r->c2s.packets);
+		rte_tel_data_add_dict_u64(c, "s2c_packets", r->s2c.packets);
+		rte_tel_data_add_dict_u64(c, "c2s_bytes", r->c2s.payload_bytes);
+		rte_tel_data_add_dict_u64(c, "s2c_bytes", r->s2c.payload_bytes);
+		rte_tel_data_add_dict_string(c, "class", dpp_diag_class_name(r->diag.cls));
+		rte_tel_data_add_dict_string(c, "cause", r->diag.cause == DPP_DIAG_CAUSE_NONE
+								 ? ""
+								 : dpp_diag_cause_name(r->diag.cause));
+		rte_tel_data_add_dict_u64(c, "lcore", r->lcore);
+		add_ts(c, "first_ts", (double)r->first_ts_ns / 1e9);
+		add_ts(c, "last_ts", (double)r->last_ts_ns / 1e9);
+		snprintf(name, sizeof(name), "flow%u", i);
+		add_dict(d, name, c);
+	}
+	pthread_mutex_unlock(&asking);
+	return 0;
+}
+
+/*
+ * /dpprobe/recent_flows,N: the N most retransmitting flows whose records
+ * were written in the last minute, from the latest snapshot, most first.
+ */
+static int cmd_recent_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dpp_stats_view *v;
+	const long n = flows_param(params);
+
+	(void)cmd;
+	if (n < 0)
+		return -EINVAL;
 	v = tel_view(d);
 	if (v == NULL)
 		return 0;
@@ -402,7 +475,8 @@ static int cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
-int dpp_telemetry_register(struct dpp_publisher *p)
+int dpp_telemetry_register(struct dpp_publisher *p, struct dpp_open_flows *const *boards,
+			   uint16_t nb_boards)
 {
 	static const struct {
 		const char *cmd;
@@ -420,11 +494,16 @@ int dpp_telemetry_register(struct dpp_publisher *p)
 		{"/dpprobe/services", cmd_services,
 		 "The top services (server ip:port) of the latest snapshot, then other"},
 		{"/dpprobe/flows", cmd_flows,
+		 "Param N (10, at most 32): the open flows with the most retransmissions, as the "
+		 "workers find them in their tables now"},
+		{"/dpprobe/recent_flows", cmd_recent_flows,
 		 "Param N (10, at most 32): the most retransmitting flows among those ended in the "
-		 "last 60 s (not open ones)"},
+		 "last 60 s"},
 	};
 
 	tel_pub = p;
+	tel_boards = boards;
+	tel_nb_boards = nb_boards;
 	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
 		int rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
 

@@ -271,6 +271,31 @@ void dpp_flow_table_flush(struct dpp_flow_table *t);
  */
 uint32_t dpp_flow_hash_sym(const struct dpp_pkt_view *v);
 
+/**
+ * Offered one open flow by dpp_flow_table_scan_open(): its record as if it
+ * ended now (end_reason "exit", diagnosis so far), half_open while its
+ * handshake is under way.
+ * @return The retransmissions (both directions) a flow needs from now on
+ *   to be offered.
+ */
+typedef uint32_t (*dpp_flow_open_fn)(void *arg, const struct dpp_flow_record *rec, bool half_open);
+
+/**
+ * Visit up to max_slots of the table's entries from *cursor on (0 starts a
+ * scan), the owner lcore between bursts: each flow still open (handshake
+ * under way or established; a closed flow lingering for late segments is
+ * not) with at least *min_retrans retransmissions in both directions
+ * together goes to fn, whose answer becomes *min_retrans. Flows stay in
+ * their entry while they live, so a scan spread over many calls sees every
+ * flow that lived through it once; one that began or ended meanwhile may
+ * or may not be seen. Entries never used are not visited.
+ *
+ * @return true when the scan has passed the last entry (*cursor is 0 again).
+ */
+bool dpp_flow_table_scan_open(const struct dpp_flow_table *t, uint32_t *cursor,
+			      uint32_t max_slots, uint32_t *min_retrans, dpp_flow_open_fn fn,
+			      void *arg);
+
 /** Flows currently in the table. */
 uint64_t dpp_flow_table_active(const struct dpp_flow_table *t);
 

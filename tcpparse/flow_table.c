@@ -402,6 +402,7 @@ static void flow_end(struct dpp_flow_table *t, uint32_t idx, int reason)
 	tw_remember(t, h, f->last_ns, f->state == DPP_FLOW_CLOSED);
 	bucket_remove(t, idx, h);
 	list_unlink(t, idx);
+	f->ip_version = 0; /* a free entry, for dpp_flow_table_scan_open() */
 	f->next = t->free_head;
 	t->free_head = idx;
 	t->active--;
@@ -712,6 +713,34 @@ void dpp_flow_table_flush(struct dpp_flow_table *t)
 		while (t->lists[s].head)
 			flow_end(t, t->lists[s].head, DPP_END_EXIT);
 	}
+}
+
+bool dpp_flow_table_scan_open(const struct dpp_flow_table *t, uint32_t *cursor,
+			      uint32_t max_slots, uint32_t *min_retrans, dpp_flow_open_fn fn,
+			      void *arg)
+{
+	/* Entries 1 .. next_fresh - 1 have been used; *cursor counts from 0. */
+	const uint32_t used = t->next_fresh - 1;
+	uint32_t i = *cursor, end;
+
+	if (i >= used) {
+		*cursor = 0;
+		return true;
+	}
+	end = used - i > max_slots ? i + max_slots : used;
+	for (; i < end; i++) {
+		const struct dpp_flow *f = &t->flows[i];
+		struct dpp_flow_record rec;
+
+		if (f->ip_version == 0 || f->state == DPP_FLOW_CLOSED)
+			continue;
+		if ((uint64_t)f->ev[0].retrans + f->ev[1].retrans < *min_retrans)
+			continue;
+		dpp_tcp_fill_record(f, DPP_END_EXIT, &t->params, &rec);
+		*min_retrans = fn(arg, &rec, f->state == DPP_FLOW_HALF_OPEN);
+	}
+	*cursor = end < used ? end : 0;
+	return end >= used;
 }
 
 uint64_t dpp_flow_table_active(const struct dpp_flow_table *t)

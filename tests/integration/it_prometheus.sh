@@ -93,7 +93,7 @@ $LIVE dashboard "http://127.0.0.1:$PS" "$SRC/docs/grafana/dpprobe-dashboard.json
 	"$t_stop"
 $LIVE scrape "$TMP/scrape.txt" "$TMP/stats.jsonl"
 
-# /dpprobe/flows: the most retransmitting of the records written, most first.
+# /dpprobe/recent_flows: the most retransmitting of the records written, most first.
 /usr/bin/python3 - "$TMP/tel_flows.json" "$TMP/flows.jsonl" <<'PY'
 import json, sys
 tel = json.load(open(sys.argv[1]))
@@ -101,7 +101,7 @@ recs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
 want = sorted((r["c2s"]["retrans"] + r["s2c"]["retrans"] for r in recs), reverse=True)
 got = [f["retrans"] for f in tel]
 if got != want[:len(got)] or len(got) != min(len(recs), 32):
-    sys.exit(f"/dpprobe/flows retrans {got}, records {want}")
+    sys.exit(f"/dpprobe/recent_flows retrans {got}, records {want}")
 print(f"telemetry flows: {len(got)} records by retransmissions")
 PY
 echo "ok: prometheus and telemetry equal the snapshots"
