@@ -863,6 +863,41 @@ UNGUIDED static void model_track(struct model *m, const struct segment *s)
  * Checks that hold after every packet; with full, also those that look at
  * every flow (after every operation).
  */
+/* What dpp_flow_table_scan_open() offered: open flows by kind. */
+struct scan_count {
+	unsigned half_open, open;
+};
+
+UNGUIDED static uint32_t scan_offer(void *arg, const struct dpp_flow_record *rec, bool half_open)
+{
+	struct scan_count *sc = arg;
+
+	FUZZ_CHECK(rec->ip_version == 4 || rec->ip_version == 6);
+	FUZZ_CHECK(rec->end_reason == DPP_END_EXIT);
+	if (half_open)
+		sc->half_open++;
+	else
+		sc->open++;
+	return 0; /* offer every open flow */
+}
+
+/*
+ * A whole scan, a few entries a call as the workers do: every live flow
+ * that is not closed, once, as the model counts them.
+ */
+UNGUIDED static void check_scan(const struct model *m, const struct dpp_flow_table *t)
+{
+	struct scan_count sc = {0, 0};
+	uint32_t cursor = 0, min = 0;
+	unsigned calls = 0;
+
+	while (!dpp_flow_table_scan_open(t, &cursor, 7, &min, scan_offer, &sc))
+		FUZZ_CHECK(++calls <= m->p.capacity);
+	FUZZ_CHECK(cursor == 0);
+	FUZZ_CHECK(sc.half_open == m->count[ST_HALF_OPEN]);
+	FUZZ_CHECK(sc.open == m->count[ST_OPEN]);
+}
+
 UNGUIDED static void model_invariants(const struct model *m, const struct dpp_flow_table *t,
 				      const struct sink *sk, bool full)
 {
@@ -892,6 +927,7 @@ UNGUIDED static void model_invariants(const struct model *m, const struct dpp_fl
 	FUZZ_CHECK(m->count[0] + m->count[1] + m->count[2] == m->live);
 	if (!full)
 		return;
+	check_scan(m, t);
 
 	unsigned count[3];
 	uint64_t oldest[3];
