@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 	/* Readers stop before EAL goes: no scrape or telemetry answer after this. */
 	dpp_prom_stop(app.prom);
 	dpp_publisher_close(app.pub);
+	dpp_telemetry_stop();
 
 	errno = 0;
 	if (app.flows_out != stdout && fclose(app.flows_out) != 0)

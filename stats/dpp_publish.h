@@ -254,6 +254,13 @@ char *dpp_prom_render(const struct dpp_stats_view *v, size_t *len);
 int dpp_telemetry_register(struct dpp_publisher *p, struct dpp_open_flows *const *boards,
 			   uint16_t nb_boards);
 
+/**
+ * Stop asking the boards given to dpp_telemetry_register() (before their
+ * memory goes with EAL): /dpprobe/flows answers "stopping" from then on.
+ * Waits for a question in flight.
+ */
+void dpp_telemetry_stop(void);
+
 /** "ip:port", IPv6 as [ip]:port. */
 void dpp_view_endpoint(char *buf, size_t len, uint8_t ip_version, const uint8_t ip[16],
 		       uint16_t port);

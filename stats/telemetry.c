@@ -32,8 +32,10 @@
 
 /* Telemetry callbacks take no argument: the publisher they read, the boards they ask. */
 static struct dpp_publisher *tel_pub;
-static struct dpp_open_flows *const *tel_boards;
+static struct dpp_open_flows *const *tel_boards; /* NULL once stopped */
 static uint16_t tel_nb_boards;
+/* One asker of the boards at a time (telemetry runs a thread per client). */
+static pthread_mutex_t tel_asking = PTHREAD_MUTEX_INITIALIZER;
 
 /* How long /dpprobe/flows waits for the workers' scans. */
 #define TEL_FLOWS_WAIT_MS 500
@@ -383,14 +385,18 @@ static long flows_param(const char *params)
  */
 static int cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static pthread_mutex_t asking = PTHREAD_MUTEX_INITIALIZER;
-	static struct dpp_open_flows_answer a; /* under asking: 32 records */
+	static struct dpp_open_flows_answer a; /* under tel_asking: 32 records */
 	const long n = flows_param(params);
 
 	(void)cmd;
 	if (n < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&asking);
+	pthread_mutex_lock(&tel_asking);
+	if (tel_boards == NULL) {
+		pthread_mutex_unlock(&tel_asking);
+		rte_tel_data_string(d, "stopping");
+		return 0;
+	}
 	dpp_open_flows_query(tel_boards, tel_nb_boards, (uint32_t)n, TEL_FLOWS_WAIT_MS, &a);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", a.workers);
@@ -425,7 +431,7 @@ static int cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d
 		snprintf(name, sizeof(name), "flow%u", i);
 		add_dict(d, name, c);
 	}
-	pthread_mutex_unlock(&asking);
+	pthread_mutex_unlock(&tel_asking);
 	return 0;
 }
 
@@ -502,8 +508,10 @@ int dpp_telemetry_register(struct dpp_publisher *p, struct dpp_open_flows *const
 	};
 
 	tel_pub = p;
+	pthread_mutex_lock(&tel_asking);
 	tel_boards = boards;
 	tel_nb_boards = nb_boards;
+	pthread_mutex_unlock(&tel_asking);
 	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
 		int rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
 
@@ -512,4 +520,12 @@ int dpp_telemetry_register(struct dpp_publisher *p, struct dpp_open_flows *const
 			return rc;
 	}
 	return 0;
+}
+
+void dpp_telemetry_stop(void)
+{
+	pthread_mutex_lock(&tel_asking);
+	tel_boards = NULL;
+	tel_nb_boards = 0;
+	pthread_mutex_unlock(&tel_asking);
 }
