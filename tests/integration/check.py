@@ -3,6 +3,7 @@
 
     check.py pcap-count FILE              print the number of records in a pcap
     check.py get STATS PATH               print a field of the final snapshot (PATH: ports.0.ipackets)
+    check.py get-latest STATS PATH        the same of the latest snapshot a running probe wrote
     check.py conservation STATS FLOWS     the contract's conservation rules at exit
     check.py snapshots STATS              every line is a stats snapshot; the last, only, is final
     check.py same-flows A B               the same flow records (any order; lcore/queue ignored)
@@ -124,6 +125,9 @@ def main():
         print(pcap_count(sys.argv[2]))
     elif cmd == "get":
         print(json.dumps(get(final(sys.argv[2]), sys.argv[3])))
+    elif cmd == "get-latest":  # of a running probe: its latest complete snapshot line
+        done = open(sys.argv[2]).read().rpartition("\n")[0].splitlines()
+        print(json.dumps(get(json.loads(done[-1]), sys.argv[3])) if done else "null")
     elif cmd == "snapshots":
         snaps = lines(sys.argv[2], "stats")
         finals = [s for s in snaps if s["final"]]

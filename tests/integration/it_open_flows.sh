@@ -61,17 +61,18 @@ ip netns exec "$MIR_NSC" /usr/bin/python3 "$MIR_PEER" client timeout --addr "$MI
 	--port 8081 --count 1 --timeout 30 &
 MIR_PIDS+=($!)
 for port in 8090 8091 8092 8093 8094 8095; do
-	# 100 to 600 KB each, then 12 s open with everything acknowledged, then a tail and FIN.
+	# 100 to 600 KB each, then open with everything acknowledged until the
+	# test says go, then a tail and FIN.
 	ip netns exec "$MIR_NSC" /usr/bin/python3 "$MIR_PEER" client send --addr "$MIR_S4" --port "$port" \
-		--bytes $(((port - 8089) * 100000)) --ready-file "$MIR_TMP/sent$port" --pause 12 \
-		--tail-bytes 1000 --timeout 60 &
+		--bytes $(((port - 8089) * 100000)) --ready-file "$MIR_TMP/sent$port" \
+		--go-file "$MIR_TMP/go" --tail-bytes 1000 --timeout 60 &
 	MIR_PIDS+=($!)
 done
 
 # Every upload written and acknowledged (Send-Q 0 on all six sockets): no
 # retransmission is still to come while they wait.
 settled=0 n=0 q=
-for ((i = 0; i < 200; i++)); do
+for ((i = 0; i < 400; i++)); do
 	n=$(find "$MIR_TMP" -name 'sent*' | wc -l)
 	q=$(ip netns exec "$MIR_NSC" ss -tnH state established '( dport >= :8090 and dport <= :8095 )' |
 		awk '{n++; q += $2} END {print n + 0, q + 0}')
@@ -81,8 +82,12 @@ for ((i = 0; i < 200; i++)); do
 	fi
 	sleep 0.05
 done
-((settled)) || fail "the uploads did not settle in 10 s (ready $n, sockets/Send-Q $q)"
-sleep 0.5 # the mirror and the probe catch up
+((settled)) || fail "the uploads did not settle in 20 s (ready $n, sockets/Send-Q $q)"
+# The probe has received every frame the kernel offered it (its snapshots, 0.5 s apart).
+for ((i = 0; i < 40; i++)); do
+	sleep 0.5
+	(($($CHECK get-latest "$out.stats.jsonl" ports.0.ipackets) == $(mirror_offered))) && break
+done
 
 $OFC ask "$PREFIX" 32 "$out.all.json" || fail "telemetry"
 $OFC ask "$PREFIX" 3 "$out.top3.json" || fail "telemetry"
@@ -95,6 +100,7 @@ $OFC top "$out.top3.json" "$out.all.json" 3
 
 # No more loss; the uploads send their tails and close: then they are not open flows.
 ip netns exec "$MIR_NSS" nft delete table inet dppof_loss || fail "nft delete"
+touch "$MIR_TMP/go"
 mirror_wait_servers || fail "a peer did not see what it expected"
 sleep 0.5
 $OFC ask "$PREFIX" 32 "$out.after.json" || fail "telemetry"

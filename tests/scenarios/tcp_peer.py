@@ -24,8 +24,9 @@ Client modes (tcp_peer.py client MODE --addr A --port P [options]):
   recv      connect, read to EOF (the server is a `source`), close.
   send      connect, send --bytes bytes, shutdown(WR), read to EOF, close.
             With --tail-bytes: after the bulk write READY_FILE, sleep --pause
-            seconds, then send the tail before shutdown(WR) (an observer that
-            lost frames during the bulk sees the peer ACK data it never saw).
+            seconds (or, with --go-file, wait until that file exists), then
+            send the tail before shutdown(WR) (an observer that lost frames
+            during the bulk sees the peer ACK data it never saw).
   abort     connect, request, read the answer, close with SO_LINGER 0 (RST).
   wait      connect, request, read until the server's RST (server `abort`).
   refused   --count connects that must fail with ECONNREFUSED.
@@ -222,7 +223,14 @@ def client(a):
         s.sendall(payload(a.bytes))
         if a.tail_bytes:
             ready(a.ready_file)
-            time.sleep(a.pause)
+            if a.go_file:
+                while not os.path.exists(a.go_file):
+                    if time.monotonic() > deadline:
+                        log("send: no", a.go_file, "before the timeout")
+                        return 1
+                    time.sleep(0.02)
+            else:
+                time.sleep(a.pause)
             s.sendall(payload(a.tail_bytes))
         s.shutdown(socket.SHUT_WR)
         read_to_eof(s, deadline)
@@ -736,6 +744,7 @@ def main():
     p.add_argument("--bytes", type=int, default=1000)
     p.add_argument("--resp-bytes", type=int, default=2000)
     p.add_argument("--tail-bytes", type=int, default=0)
+    p.add_argument("--go-file", help="send: the tail waits for this file (see --tail-bytes)")
     p.add_argument("--rcvbuf", type=int, default=0)
     p.add_argument("--pause", type=float, default=0.0)
     p.add_argument("--backlog", type=int, default=1)
