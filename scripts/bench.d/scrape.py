@@ -140,7 +140,7 @@ def worker_rate(snaps, t0, t1):
 
 def scrape_loop(port, rate, seconds, t0):
     """Fetch /metrics `rate` times a second until t0 + seconds (monotonic)."""
-    lat, failed, size, conn = [], 0, None, None
+    lat, failed, size, conn = [], 0, (None, None), None
     end = t0 + seconds
     for k in range(int(round(seconds * rate))):
         due = t0 + k / rate
@@ -159,7 +159,7 @@ def scrape_loop(port, rate, seconds, t0):
             dt = time.monotonic() - s
             if r.status == 200 and body.endswith(b"\n"):
                 lat.append(dt)
-                size = len(body)
+                size = (len(body), body.count(b"\n"))
             else:
                 failed += 1
         except (OSError, http.client.HTTPException):
@@ -205,7 +205,8 @@ def measure(a, p, port, stats, rate, rec):
     wk0 = sum(thread_cpu(p.pid, t)[0] for t in workers)
     st0 = steal_ticks(lcore_list(a.lcores)[1:])
     w0, m0 = time.time(), time.monotonic()
-    lat, failed, size = scrape_loop(port, rate, a.seconds, m0) if rate > 0 else ([], 0, None)
+    lat, failed, size = (scrape_loop(port, rate, a.seconds, m0) if rate > 0
+                         else ([], 0, (None, None)))
     rest = m0 + a.seconds - time.monotonic()
     if rest > 0:
         time.sleep(rest)
@@ -213,7 +214,7 @@ def measure(a, p, port, stats, rate, rec):
     wk1 = sum(thread_cpu(p.pid, t)[0] for t in workers)
     st1 = steal_ticks(lcore_list(a.lcores)[1:])
     w1 = time.time()
-    rec.update(scrapes=len(lat), failed=failed, latency_s=lat, bytes=size,
+    rec.update(scrapes=len(lat), failed=failed, latency_s=lat, bytes=size[0], lines=size[1],
                cpu_ns=ns1 - ns0, cpu_ticks=ticks1 - ticks0, window_s=w1 - w0,
                worker_cpu_share=(wk1 - wk0) / 1e9 / (w1 - w0),
                worker_steal_share=(st1 - st0) / os.sysconf("SC_CLK_TCK") / (w1 - w0) /
@@ -362,6 +363,7 @@ def summarize(a, runs, meta):
                    latency_ms_median=med(lat), latency_ms_p99=pct(lat, 99),
                    latency_ms_max=max(lat) if lat else None,
                    scrape_bytes=med([x["bytes"] for x in g]),
+                   scrape_lines=med([x.get("lines") for x in g]),
                    note="; ".join(sorted(
                        {f"round {x['round']}: {x['error']}" for x in g if x["error"]} |
                        {f"round {x['round']}: exit {x['rc']}" for x in g
@@ -418,8 +420,9 @@ def summarize(a, runs, meta):
            "Latency: request sent to body read, seen by the client (the first scrape of a run "
            "opens the connection).\n",
            "| variant | scrapes (failed) | control CPU µs/scrape (min..max of runs) | control "
-           "CPU µs/s | from utime+stime, µs/scrape | latency ms median | p99 | max | bytes |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "CPU µs/s | from utime+stime, µs/scrape | latency ms median | p99 | max | bytes "
+           "| lines |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         cpu = ("-" if row["cpu_us_per_scrape"] is None else
                f"{row['cpu_us_per_scrape']:.0f} ({f(row['cpu_us_per_scrape_min'], 0)}.."
@@ -429,15 +432,23 @@ def summarize(a, runs, meta):
                   f"{f(row['cpu_us_per_scrape_ticks'], 0) if row['scrapes'] else '-'} | "
                   f"{f(row['latency_ms_median'])} | {f(row['latency_ms_p99'])} | "
                   f"{f(row['latency_ms_max'])} | "
-                  f"{'-' if row['scrape_bytes'] is None else int(row['scrape_bytes'])} |")
+                  f"{'-' if row['scrape_bytes'] is None else int(row['scrape_bytes'])} | "
+                  f"{'-' if row['scrape_lines'] is None else int(row['scrape_lines'])} |")
     notes = [f"- {row['variant']}: {row['note']}" for row in rows if row["note"]]
     if notes:
         md += [""] + notes
     text = "\n".join(md) + "\n"
     open(os.path.join(a.out, "scrape.md"), "w").write(text)
-    fields = list(dict.fromkeys(k for row in rows for k in row))
-    fields.remove("note")
-    fields.append("note")
+    fields = ["section", "capture", "flows", "packets", "memory", "variant", "scrapes_per_s",
+              "runs", "mpps_median", "mpps_min", "mpps_max", "diff_vs_a_pct", "a_spread_pct",
+              "within_noise", "paired_diff_median_pct", "paired_diff_min_pct",
+              "paired_diff_max_pct", "mann_whitney_p", "worker_cpu_pct_median",
+              "worker_steal_pct_median", "worker_steal_pct_max", "mpps_per_worker_cpu_s_median",
+              "mpps_per_worker_cpu_s_min", "mpps_per_worker_cpu_s_max", "norm_diff_vs_a_pct",
+              "scrapes", "scrape_failures", "cpu_us_per_scrape", "cpu_us_per_scrape_min",
+              "cpu_us_per_scrape_max", "cpu_us_per_scrape_ticks", "control_cpu_us_per_s",
+              "latency_ms_median", "latency_ms_p99", "latency_ms_max", "scrape_bytes",
+              "scrape_lines", "note"]
     with open(os.path.join(a.out, "scrape.csv"), "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
