@@ -25,7 +25,10 @@ Per run:
   /proc/PID/task/TID/schedstat (nanoseconds) and, for comparison,
   utime+stime of .../stat (clock ticks of 10 ms, too coarse for a few
   scrapes);
-- each scrape's wall time seen by the client.
+- each scrape's wall time seen by the client;
+- after the window, with the probe still running, 200 scrapes back to
+  back and the control thread's CPU for them: a scrape with warm caches,
+  what the spaced-out ones are compared with.
 
 Writes OUTDIR/scrape.md, OUTDIR/scrape.csv (one row per variant) and
 OUTDIR/work/scrape.jsonl (one line per run); prints scrape.md. Nothing is
@@ -57,6 +60,9 @@ SCRAPE_TIMEOUT_S = 2
 PORT_ATTEMPTS = 3
 MHD_NAMES = ("MHD-single", "dpp-prometheus")
 WORKER_PREFIX = "rte-worker-"
+# Scrapes in a row after each scraping window (warm caches), and their time limit.
+BACK_TO_BACK = 200
+BACK_TO_BACK_S = 10
 # Largest number of rank permutations the exact test enumerates.
 MANN_WHITNEY_MAX = 200000
 
@@ -138,6 +144,25 @@ def worker_rate(snaps, t0, t1):
     return (pk(w[-1]) - pk(w[0])) / (w[-1]["ts"] - w[0]["ts"])
 
 
+def scrape_once(conn, port):
+    """One GET /metrics on conn (opened if None): (conn, seconds or None, (bytes, lines))."""
+    try:
+        if conn is None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=SCRAPE_TIMEOUT_S)
+        s = time.monotonic()
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        body = r.read()
+        dt = time.monotonic() - s
+        if r.status == 200 and body.endswith(b"\n"):
+            return conn, dt, (len(body), body.count(b"\n"))
+        return conn, None, (None, None)
+    except (OSError, http.client.HTTPException):
+        if conn is not None:
+            conn.close()
+        return None, None, (None, None)
+
+
 def scrape_loop(port, rate, seconds, t0):
     """Fetch /metrics `rate` times a second until t0 + seconds (monotonic)."""
     lat, failed, size, conn = [], 0, (None, None), None
@@ -149,27 +174,28 @@ def scrape_loop(port, rate, seconds, t0):
             time.sleep(due - now)
         if time.monotonic() >= end:
             break
-        try:
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=SCRAPE_TIMEOUT_S)
-            s = time.monotonic()
-            conn.request("GET", "/metrics")
-            r = conn.getresponse()
-            body = r.read()
-            dt = time.monotonic() - s
-            if r.status == 200 and body.endswith(b"\n"):
-                lat.append(dt)
-                size = (len(body), body.count(b"\n"))
-            else:
-                failed += 1
-        except (OSError, http.client.HTTPException):
+        conn, dt, got = scrape_once(conn, port)
+        if dt is None:
             failed += 1
-            if conn is not None:
-                conn.close()
-            conn = None
+        else:
+            lat.append(dt)
+            size = got
     if conn is not None:
         conn.close()
     return lat, failed, size
+
+
+def back_to_back(port, n, limit_s):
+    """n scrapes in a row on one connection, for limit_s at most: how many answered."""
+    conn, ok, end = None, 0, time.monotonic() + limit_s
+    for _ in range(n):
+        if time.monotonic() >= end:
+            break
+        conn, dt, _ = scrape_once(conn, port)
+        ok += dt is not None
+    if conn is not None:
+        conn.close()
+    return ok
 
 
 def probe_cmd(a, prefix, port, stats):
@@ -225,6 +251,12 @@ def measure(a, p, port, stats, rate, rec):
     if rate_pps is not None:
         rec["mpps"] = rate_pps / 1e6
         rec["mpps_per_worker_cpu_s"] = rec["mpps"] / rec["worker_cpu_share"]
+    if rate > 0:
+        # After the window, the same scrape back to back: what it costs with warm caches.
+        b0 = thread_cpu(p.pid, tid)[0]
+        n = back_to_back(port, BACK_TO_BACK, BACK_TO_BACK_S)
+        if n:
+            rec["back_to_back_us"] = (thread_cpu(p.pid, tid)[0] - b0) / n / 1e3
 
 
 def run_one(a, rate, rnd, work, prefix, orig_cpus):
@@ -234,7 +266,7 @@ def run_one(a, rate, rnd, work, prefix, orig_cpus):
     rec = {"rate": rate, "round": rnd, "mpps": None, "mpps_per_worker_cpu_s": None,
            "worker_cpu_share": None, "worker_steal_share": None, "scrapes": 0, "failed": 0,
            "cpu_ns": None, "cpu_ticks": None, "latency_s": [], "bytes": None, "rc": None,
-           "error": None}
+           "back_to_back_us": None, "error": None}
     for attempt in range(PORT_ATTEMPTS):
         port = free_port()
         if os.path.exists(stats):
@@ -360,6 +392,7 @@ def summarize(a, runs, meta):
                    cpu_us_per_scrape_min=min(per_run) if per_run else None,
                    cpu_us_per_scrape_max=max(per_run) if per_run else None,
                    cpu_us_per_scrape_ticks=ticks / hz * 1e6 / scrapes if scrapes else None,
+                   back_to_back_us=med([x["back_to_back_us"] for x in g]),
                    latency_ms_median=med(lat), latency_ms_p99=pct(lat, 99),
                    latency_ms_max=max(lat) if lat else None,
                    scrape_bytes=med([x["bytes"] for x in g]),
@@ -417,12 +450,14 @@ def summarize(a, runs, meta):
            "## Control thread and client\n",
            "CPU: the libmicrohttpd thread's CPU time over the window (schedstat, ns) divided "
            "by the scrapes answered (per-run range); without a scraper, what it spends idle. "
+           f"Back to back: after each window, {BACK_TO_BACK} scrapes in a row on one "
+           "connection (median of the runs), the cost with warm caches. "
            "Latency: request sent to body read, seen by the client (the first scrape of a run "
            "opens the connection).\n",
            "| variant | scrapes (failed) | control CPU µs/scrape (min..max of runs) | control "
-           "CPU µs/s | from utime+stime, µs/scrape | latency ms median | p99 | max | bytes "
-           "| lines |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "CPU µs/s | from utime+stime, µs/scrape | back to back, µs/scrape "
+           "| latency ms median | p99 | max | bytes | lines |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         cpu = ("-" if row["cpu_us_per_scrape"] is None else
                f"{row['cpu_us_per_scrape']:.0f} ({f(row['cpu_us_per_scrape_min'], 0)}.."
@@ -430,6 +465,7 @@ def summarize(a, runs, meta):
         md.append(f"| {row['variant']} | {row['scrapes']} ({row['scrape_failures']}) | {cpu} | "
                   f"{f(row['control_cpu_us_per_s'], 1)} | "
                   f"{f(row['cpu_us_per_scrape_ticks'], 0) if row['scrapes'] else '-'} | "
+                  f"{f(row['back_to_back_us'], 0) if row['scrapes'] else '-'} | "
                   f"{f(row['latency_ms_median'])} | {f(row['latency_ms_p99'])} | "
                   f"{f(row['latency_ms_max'])} | "
                   f"{'-' if row['scrape_bytes'] is None else int(row['scrape_bytes'])} | "
@@ -446,7 +482,8 @@ def summarize(a, runs, meta):
               "worker_steal_pct_median", "worker_steal_pct_max", "mpps_per_worker_cpu_s_median",
               "mpps_per_worker_cpu_s_min", "mpps_per_worker_cpu_s_max", "norm_diff_vs_a_pct",
               "scrapes", "scrape_failures", "cpu_us_per_scrape", "cpu_us_per_scrape_min",
-              "cpu_us_per_scrape_max", "cpu_us_per_scrape_ticks", "control_cpu_us_per_s",
+              "cpu_us_per_scrape_max", "cpu_us_per_scrape_ticks", "back_to_back_us",
+              "control_cpu_us_per_s",
               "latency_ms_median", "latency_ms_p99", "latency_ms_max", "scrape_bytes",
               "scrape_lines", "note"]
     with open(os.path.join(a.out, "scrape.csv"), "w", newline="") as fh:
