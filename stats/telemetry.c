@@ -362,6 +362,32 @@ static int cmd_services(const char *cmd, const char *params, struct rte_tel_data
 	return 0;
 }
 
+/* What /dpprobe/flows and /dpprobe/recent_flows say of every flow. */
+struct tel_flow {
+	uint8_t ip_version;
+	const uint8_t *client_ip;
+	uint16_t client_port;
+	const uint8_t *server_ip;
+	uint16_t server_port;
+	uint32_t c2s_retrans, s2c_retrans;
+	uint64_t c2s_packets, s2c_packets;
+};
+
+static void add_flow_fields(struct rte_tel_data *c, const struct tel_flow *f)
+{
+	char ep[64];
+
+	dpp_view_endpoint(ep, sizeof(ep), f->ip_version, f->client_ip, f->client_port);
+	rte_tel_data_add_dict_string(c, "client", ep);
+	dpp_view_endpoint(ep, sizeof(ep), f->ip_version, f->server_ip, f->server_port);
+	rte_tel_data_add_dict_string(c, "server", ep);
+	rte_tel_data_add_dict_u64(c, "retrans", (uint64_t)f->c2s_retrans + f->s2c_retrans);
+	rte_tel_data_add_dict_u64(c, "c2s_retrans", f->c2s_retrans);
+	rte_tel_data_add_dict_u64(c, "s2c_retrans", f->s2c_retrans);
+	rte_tel_data_add_dict_u64(c, "c2s_packets", f->c2s_packets);
+	rte_tel_data_add_dict_u64(c, "s2c_packets", f->s2c_packets);
+}
+
 /* N of /dpprobe/flows,N and /dpprobe/recent_flows,N; -EINVAL when not a number >= 1. */
 static long flows_param(const char *params)
 {
@@ -405,20 +431,14 @@ static int cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d
 		const struct dpp_open_flow *of = &a.flows[i];
 		const struct dpp_flow_record *r = &of->rec;
 		struct rte_tel_data *c = new_dict();
-		char name[32], ep[64];
+		char name[32];
 
 		if (c == NULL)
 			continue;
-		dpp_view_endpoint(ep, sizeof(ep), r->ip_version, r->client_ip, r->client_port);
-		rte_tel_data_add_dict_string(c, "client", ep);
-		dpp_view_endpoint(ep, sizeof(ep), r->ip_version, r->server_ip, r->server_port);
-		rte_tel_data_add_dict_string(c, "server", ep);
+		add_flow_fields(c, &(struct tel_flow){r->ip_version, r->client_ip, r->client_port,
+						       r->server_ip, r->server_port, r->c2s.retrans,
+						       r->s2c.retrans, r->c2s.packets, r->s2c.packets});
 		rte_tel_data_add_dict_string(c, "state", of->half_open ? "half_open" : "open");
-		rte_tel_data_add_dict_u64(c, "retrans", (uint64_t)r->c2s.retrans + r->s2c.retrans);
-		rte_tel_data_add_dict_u64(c, "c2s_retrans", r->c2s.retrans);
-		rte_tel_data_add_dict_u64(c, "s2c_retrans", r->s2c.retrans);
-		rte_tel_data_add_dict_u64(c, "c2s_packets", r->c2s.packets);
-		rte_tel_data_add_dict_u64(c, "s2c_packets", r->s2c.packets);
 		rte_tel_data_add_dict_u64(c, "c2s_bytes", r->c2s.payload_bytes);
 		rte_tel_data_add_dict_u64(c, "s2c_bytes", r->s2c.payload_bytes);
 		rte_tel_data_add_dict_string(c, "class", dpp_diag_class_name(r->diag.cls));
@@ -456,19 +476,13 @@ static int cmd_recent_flows(const char *cmd, const char *params, struct rte_tel_
 	for (uint16_t i = 0; i < v->nb_flows && i < n; i++) {
 		const struct dpp_view_flow *f = &v->flows[i];
 		struct rte_tel_data *c = new_dict();
-		char name[32], ep[64];
+		char name[32];
 
 		if (c == NULL)
 			continue;
-		dpp_view_endpoint(ep, sizeof(ep), f->ip_version, f->client_ip, f->client_port);
-		rte_tel_data_add_dict_string(c, "client", ep);
-		dpp_view_endpoint(ep, sizeof(ep), f->ip_version, f->server_ip, f->server_port);
-		rte_tel_data_add_dict_string(c, "server", ep);
-		rte_tel_data_add_dict_u64(c, "retrans", (uint64_t)f->c2s_retrans + f->s2c_retrans);
-		rte_tel_data_add_dict_u64(c, "c2s_retrans", f->c2s_retrans);
-		rte_tel_data_add_dict_u64(c, "s2c_retrans", f->s2c_retrans);
-		rte_tel_data_add_dict_u64(c, "c2s_packets", f->c2s_packets);
-		rte_tel_data_add_dict_u64(c, "s2c_packets", f->s2c_packets);
+		add_flow_fields(c, &(struct tel_flow){f->ip_version, f->client_ip, f->client_port,
+						       f->server_ip, f->server_port, f->c2s_retrans,
+						       f->s2c_retrans, f->c2s_packets, f->s2c_packets});
 		rte_tel_data_add_dict_string(c, "outcome", dpp_flow_outcome_name(f->outcome));
 		rte_tel_data_add_dict_string(c, "end_reason",
 					     dpp_flow_end_reason_name(f->end_reason));
