@@ -88,7 +88,7 @@ static inline uint64_t tsc_to_ns(const struct dpp_lcore_ctx *ctx, uint64_t tsc)
  * until 2106 (CONTRACT "Timestamps"), so it is taken modulo 2^32 s.
  */
 static inline uint64_t packet_ns(const struct dpp_lcore_ctx *ctx, const struct dpp_rxq *q,
-				 const struct rte_mbuf *m, uint64_t burst_ns)
+				 const struct rte_mbuf *m, uint64_t burst_ns, uint16_t i)
 {
 	if (q->pcap_time && ctx->ts_dynfield_offset >= 0 && (m->ol_flags & ctx->ts_dynflag)) {
 		uint64_t us = *RTE_MBUF_DYNFIELD(m, ctx->ts_dynfield_offset, const uint64_t *);
@@ -97,7 +97,7 @@ static inline uint64_t packet_ns(const struct dpp_lcore_ctx *ctx, const struct d
 			us += PCAP_TIME_WRAP_US;
 		return us * 1000ull;
 	}
-	return burst_ns;
+	return burst_ns + i;
 }
 
 /*
@@ -339,7 +339,7 @@ static inline uint16_t poll_queue(struct dpp_lcore_ctx *ctx, struct dpp_rxq *q,
 			bytes += frame_len;
 			if (!tcp)
 				continue;
-			ts = packet_ns(ctx, q, pkts[i], burst_ns);
+			ts = packet_ns(ctx, q, pkts[i], burst_ns, i);
 			if (ts > ctx->last_pkt_ns)
 				ctx->last_pkt_ns = ts;
 			ts_ns[nb_tcp++] = ts;
