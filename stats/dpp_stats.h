@@ -189,9 +189,19 @@ void dpp_stats_writer_free(struct dpp_stats_writer *w);
  */
 void dpp_stats_write_ring_port(struct dpp_json *j, const struct dpp_ring_port *rp);
 
+/** Room for the longest flow record: two IPv6 endpoints, every counter at its maximum. */
+#define DPP_FLOW_JSON_MAX 2048
+
 /**
- * Write one flow record as a JSON line (contract format).
- * @return 0, or -errno if the stream failed.
+ * Format one flow record (contract format) with its newline into j.
+ * @return 0, or -EOVERFLOW if it did not fit (nothing usable in j).
+ */
+int dpp_flow_json_format(struct dpp_json *j, const struct dpp_flow_record *rec);
+
+/**
+ * Write one flow record as a JSON line (contract format), with one
+ * fwrite() of the whole line.
+ * @return 0, -EOVERFLOW (nothing written), or -errno if the stream failed.
  */
 int dpp_flow_json_write(FILE *out, const struct dpp_flow_record *rec);
 
