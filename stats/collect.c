@@ -105,7 +105,7 @@ void dpp_stats_collect(const struct dpp_stats_src *src, struct dpp_stats_totals 
 		}
 	}
 
-#define DPP_SCALAR(group, key, prom, type, value, help)                                           \
+#define DPP_SCALAR(group, key, prom, type, value, help)                                            \
 	t->scalar[DPP_SCALAR_##group##_##key] = (uint64_t)(value);
 #include "metrics.def"
 #undef DPP_SCALAR

@@ -32,14 +32,14 @@
 #include <string.h>
 
 struct dpp_json {
-	char *p;	 /**< Where the next byte goes. */
-	char *end;	 /**< One past the last byte there is room for. */
-	char *buf;	 /**< Start of the text. */
-	size_t cap;	 /**< Bytes at buf. */
-	size_t limit;	 /**< Growable: the most bytes it may hold; 0: a fixed buffer. */
-	bool overflow;	 /**< Something did not fit: the text is incomplete (sticky). */
-	bool comma;	 /**< A value ended here: the next value or key needs a comma. */
-	bool allocated;	 /**< buf is the writer's (malloc'd). */
+	char *p;	/**< Where the next byte goes. */
+	char *end;	/**< One past the last byte there is room for. */
+	char *buf;	/**< Start of the text. */
+	size_t cap;	/**< Bytes at buf. */
+	size_t limit;	/**< Growable: the most bytes it may hold; 0: a fixed buffer. */
+	bool overflow;	/**< Something did not fit: the text is incomplete (sticky). */
+	bool comma;	/**< A value ended here: the next value or key needs a comma. */
+	bool allocated; /**< buf is the writer's (malloc'd). */
 };
 
 /** Write into buf[0..size-1]; never more. */

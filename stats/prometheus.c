@@ -282,7 +282,8 @@ static void render_counters(struct buf *b, const struct dpp_stats_view *v)
 	family(b, DPP_FAMILY_outcomes);
 	for (size_t i = 0; i < DPP_STATS_OUTCOMES; i++)
 		put(b, "%s{outcome=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_outcomes),
-		    dpp_flow_outcome_name(dpp_stats_outcomes[i]), t->outcome[dpp_stats_outcomes[i]]);
+		    dpp_flow_outcome_name(dpp_stats_outcomes[i]),
+		    t->outcome[dpp_stats_outcomes[i]]);
 }
 
 static void put_server(struct buf *b, const char *metric, const char *suffix,

@@ -80,8 +80,8 @@ void dpp_stats_write_ring_port(struct dpp_json *j, const struct dpp_ring_port *r
 	PUT_F(j, "max", (double)ps->sojourn->max * us, 3);
 	dpp_json_obj_end(j);
 
-	PUT_F(j, "cycles_per_pkt", ps->packets ? (double)ps->busy_cycles / (double)ps->packets : 0.0,
-	      1);
+	PUT_F(j, "cycles_per_pkt",
+	      ps->packets ? (double)ps->busy_cycles / (double)ps->packets : 0.0, 1);
 	DPP_JSON_U64(j, "tsc_hz", rp->tsc_hz);
 	DPP_JSON_U64(j, "empty_polls", ps->empty_polls);
 	PUT_F(j, "empty_poll_cycles",

@@ -291,9 +291,10 @@ static void write_scalars(struct dpp_json *j, const struct dpp_stats_totals *t, 
 
 			DPP_JSON_KEY(j, "bytes_per_flow");
 			dpp_json_double(j,
-					tables && capacity ? (double)v[DPP_SCALAR_flow_tables_bytes] /
-								     ((double)tables * capacity)
-							   : 0.0,
+					tables && capacity
+						? (double)v[DPP_SCALAR_flow_tables_bytes] /
+							  ((double)tables * capacity)
+						: 0.0,
 					1);
 		}
 	}

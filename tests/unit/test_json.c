@@ -121,7 +121,7 @@ static void json_escapes_quotes_backslashes_and_control_characters(void **state)
 		in[n++] = (char)c;
 	in[n++] = '"';
 	in[n++] = '\\';
-	in[n++] = 0x7f;		  /* DEL needs no escape */
+	in[n++] = 0x7f;	      /* DEL needs no escape */
 	in[n++] = (char)0xc3; /* UTF-8 passes as it is */
 	in[n++] = (char)0xa9;
 	in[n++] = '/';
@@ -184,9 +184,10 @@ static void json_puts_commas_between_members_and_elements_only(void **state)
 	DPP_JSON_KEY(&j, "c");
 	dpp_json_bool(&j, false);
 	dpp_json_obj_end(&j);
-	assert_string_equal(done(&j),
-			    "{\"a\":{},\"b\":[{\"i\":0,\"x\":[]},{\"i\":1,\"x\":[]},{\"i\":2,\"x\":[]}],"
-			    "\"c\":false}");
+	assert_string_equal(
+		done(&j),
+		"{\"a\":{},\"b\":[{\"i\":0,\"x\":[]},{\"i\":1,\"x\":[]},{\"i\":2,\"x\":[]}],"
+		"\"c\":false}");
 }
 
 /* What printf gives, for the doubles. */
@@ -220,8 +221,9 @@ static void json_number_formats(void **state)
 		{INT64_MIN, 3, "-9223372036854775.808"},
 		{123, 0, "123"},
 	};
-	static const double doubles[] = {0.0, -0.0, 0.05, 0.25, 480.0, 69.04999, 1e-9,
-					 1700000001.0000004, 1e300, -DBL_MAX, DBL_MIN};
+	static const double doubles[] = {0.0,	-0.0,	  0.05,	  0.25,
+					 480.0, 69.04999, 1e-9,	  1700000001.0000004,
+					 1e300, -DBL_MAX, DBL_MIN};
 	char buf[64];
 	struct dpp_json j;
 

@@ -416,8 +416,7 @@ static void stats_snapshot_has_every_metrics_def_scalar_with_the_value_collected
 		for (int o = 0; o < s; o++)
 			if (t.scalar[o] == t.scalar[s] &&
 			    strcmp(dpp_scalar_desc[o].group, dpp_scalar_desc[s].group) == 0)
-				fail_msg("%s.%s and %s.%s collect the same value: the test cannot tell "
-					 "them apart",
+				fail_msg("%s.%s == %s.%s: the test cannot tell them apart",
 					 dpp_scalar_desc[o].group, dpp_scalar_desc[o].key,
 					 dpp_scalar_desc[s].group, dpp_scalar_desc[s].key);
 		if (m == NULL)
@@ -446,7 +445,8 @@ int main(void)
 		cmocka_unit_test(flow_json_writes_ipv6_and_null_rst_by),
 		cmocka_unit_test(flow_json_writes_largest_values),
 		cmocka_unit_test(stats_snapshot_sums_workers_and_names_malformed_reasons),
-		cmocka_unit_test(stats_snapshot_has_every_metrics_def_scalar_with_the_value_collected),
+		cmocka_unit_test(
+			stats_snapshot_has_every_metrics_def_scalar_with_the_value_collected),
 	};
 	int rc;
 
