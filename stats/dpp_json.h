@@ -134,7 +134,7 @@ void dpp_json_str_escaped(struct dpp_json *j, const char *s);
 
 /**
  * A string value, escaped: quote and backslash with a backslash, control
- * characters as \\u00XX; other bytes (UTF-8 included) as they are.
+ * characters as \u00XX; other bytes (UTF-8 included) as they are.
  */
 static inline void dpp_json_str(struct dpp_json *j, const char *s)
 {
