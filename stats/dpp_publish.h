@@ -26,38 +26,9 @@
 
 #include "dpp_flow.h"
 #include "dpp_rings.h"
+#include "dpp_stats.h"
 
-struct dpp_stats_src;
 struct dpp_open_flows;
-
-/** Every scalar of metrics.def, by index. */
-enum dpp_scalar {
-#define DPP_SCALAR(group, key, prom, type, help) DPP_SCALAR_##group##_##key,
-#include "metrics.def"
-#undef DPP_SCALAR
-	DPP_SCALAR_MAX,
-};
-
-/** Labelled families of metrics.def, by index. */
-enum dpp_family {
-#define DPP_FAMILY(id, prom, type, labels, json, help) DPP_FAMILY_##id,
-#include "metrics.def"
-#undef DPP_FAMILY
-	DPP_FAMILY_MAX,
-};
-
-/** Metadata of one scalar or family, straight from metrics.def. */
-struct dpp_metric_desc {
-	const char *group; /**< Scalars: the snapshot's object ("flows"); families: NULL. */
-	const char *key;   /**< Scalars: the key in it ("active"); families: the JSON source. */
-	const char *prom;  /**< Prometheus name. */
-	const char *type;  /**< "counter", "gauge" or "histogram". */
-	const char *labels;
-	const char *help;
-};
-
-extern const struct dpp_metric_desc dpp_scalar_desc[DPP_SCALAR_MAX];
-extern const struct dpp_metric_desc dpp_family_desc[DPP_FAMILY_MAX];
 
 /** Upper bounds (le) of the burst-size histogram: 0, 1, 2, 4, ... up to the burst. */
 #define DPP_VIEW_BURST_BUCKETS 11
@@ -150,13 +121,7 @@ struct dpp_stats_view {
 	uint64_t seq; /**< 1 for the first snapshot published, then +1 each. */
 	double ts;
 	bool final;
-	uint64_t scalar[DPP_SCALAR_MAX];
-	uint64_t malformed[DPP_PARSE_RESULT_MAX]; /**< Index: dpp_parse_result. */
-	uint64_t outcome[DPP_OUTCOME_MAX];	  /**< Ended flows by outcome (refused...). */
-	uint64_t capture_loss_acks[2];		  /**< [0] c2s, [1] s2c. */
-	uint64_t capture_loss_bytes[2];
-	uint64_t diag_class[DPP_DIAG_CLASS_MAX]; /**< Ended flows by diagnosis class. */
-	uint64_t diag_cause[DPP_DIAG_CAUSE_MAX]; /**< ... and cause (index 0 unused). */
+	struct dpp_stats_totals totals; /**< As the JSON snapshot of the same ts sums them. */
 	uint16_t nb_ports, nb_queues, nb_rings, nb_lcores, nb_flows;
 	uint32_t nb_services; /**< The top services, then "other" last (0: none). */
 	struct dpp_view_service *services;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "dpp_flow.h"
+#include "dpp_json.h"
 
 /** Entries of one worker's table: 64 sets of 8 ways. */
 #define DPP_SERVICES_SETS 64
@@ -166,7 +167,11 @@ uint32_t dpp_services_merged_count(const struct dpp_services_merged *m);
 /** Distinct clients of a service (its HyperLogLog estimate, as in the JSON). */
 uint64_t dpp_service_clients(const struct dpp_service *s);
 
-/** Write ,"services":[top n],"services_other":{...},"services_tables":{...} to f. */
-void dpp_services_write_json(FILE *f, const struct dpp_services_merged *m, uint32_t top_n);
+/**
+ * Write the members "services":[top n],"services_other":{...} and
+ * "services_tables":{...} into the object j is writing.
+ */
+void dpp_services_write_json(struct dpp_json *j, const struct dpp_services_merged *m,
+			     uint32_t top_n);
 
 #endif /* DPP_SERVICES_H */

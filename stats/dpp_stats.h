@@ -8,8 +8,11 @@
  * (stats snapshots and flow records).
  *
  * Counters are written only by the lcore that owns them and summed by the
- * main lcore; nothing here takes a lock. The JSON layout is the contract's
- * (docs/output.md).
+ * main lcore; nothing here takes a lock. Every number of the snapshot and
+ * the live interfaces is declared once, in metrics.def; one function,
+ * dpp_stats_collect(), sums them for the JSON snapshot and the published
+ * view alike. The JSON layout is the contract's (docs/output.md); it is
+ * written with the one bounded writer of dpp_json.h.
  */
 
 #include <stdbool.h>
@@ -20,6 +23,7 @@
 
 #include "dpp_rings.h"
 #include "dpp_flow.h"
+#include "dpp_json.h"
 #include "dpp_services.h"
 
 /** What one worker counts; written by that worker only. */
@@ -42,6 +46,73 @@ void dpp_stats_lcore_add(struct dpp_lcore_counters *out, const struct dpp_lcore_
 
 /** Add flow-table counters of one worker into a total. */
 void dpp_stats_flow_add(struct dpp_flow_counters *out, const struct dpp_flow_counters *in);
+
+/** Every scalar of metrics.def, by index. */
+enum dpp_scalar {
+#define DPP_SCALAR(group, key, prom, type, value, help) DPP_SCALAR_##group##_##key,
+#include "metrics.def"
+#undef DPP_SCALAR
+	DPP_SCALAR_MAX,
+};
+
+/** Labelled families of metrics.def, by index. */
+enum dpp_family {
+#define DPP_FAMILY(id, prom, type, labels, json, help) DPP_FAMILY_##id,
+#include "metrics.def"
+#undef DPP_FAMILY
+	DPP_FAMILY_MAX,
+};
+
+/** Metadata of one scalar or family, straight from metrics.def. */
+struct dpp_metric_desc {
+	const char *group; /**< Scalars: the snapshot's object ("flows"); families: NULL. */
+	const char *key;   /**< Scalars: the key in it ("active"); families: the JSON source. */
+	const char *prom;  /**< Prometheus name. */
+	const char *type;  /**< "counter", "gauge" or "histogram". */
+	const char *labels;
+	const char *help;
+};
+
+extern const struct dpp_metric_desc dpp_scalar_desc[DPP_SCALAR_MAX];
+extern const struct dpp_metric_desc dpp_family_desc[DPP_FAMILY_MAX];
+
+/** The outcomes the snapshot's tcp object and the outcomes family count, in that order. */
+#define DPP_STATS_OUTCOMES 4
+extern const uint8_t dpp_stats_outcomes[DPP_STATS_OUTCOMES];
+
+/**
+ * The totals of one snapshot: the scalars of metrics.def and the arrays of
+ * its families that are sums over the lcores. Filled by dpp_stats_collect()
+ * only.
+ */
+struct dpp_stats_totals {
+	uint64_t scalar[DPP_SCALAR_MAX];
+	uint64_t malformed[DPP_PARSE_RESULT_MAX]; /**< Index: dpp_parse_result. */
+	uint64_t outcome[DPP_OUTCOME_MAX];	  /**< Ended flows by outcome (refused...). */
+	uint64_t capture_loss_acks[2];		  /**< [0] c2s, [1] s2c. */
+	uint64_t capture_loss_bytes[2];
+	uint64_t diag_class[DPP_DIAG_CLASS_MAX]; /**< Ended flows by diagnosis class. */
+	uint64_t diag_cause[DPP_DIAG_CAUSE_MAX]; /**< ... and cause (index 0 unused). */
+};
+
+struct dpp_stats_src;
+
+/**
+ * Sum the lcores' counters of src into t: the one aggregation behind the
+ * JSON snapshot, Prometheus and telemetry. Main lcore; the workers keep
+ * writing while it reads (plain loads of counters each writes alone).
+ *
+ * Two rules make the numbers agree with the contract: an RX lcore
+ * (--dist sw, role "rx") only hands packets on, so its counters are left
+ * out of the parse and export totals (the workers count those packets
+ * when they parse them); and each flow table's `ended` is read (acquire)
+ * before its other counters, so created >= ended per table and
+ * flows.active = created - ended keeps created == ended + active exactly.
+ *
+ * @param src The live counters.
+ * @param t   Out: every field written.
+ */
+void dpp_stats_collect(const struct dpp_stats_src *src, struct dpp_stats_totals *t);
 
 /** One RX queue, as the snapshot shows it. */
 struct dpp_stats_queue_src {
@@ -95,12 +166,16 @@ struct dpp_stats_writer;
 struct dpp_stats_writer *dpp_stats_writer_create(FILE *out, const struct dpp_stats_src *src);
 
 /**
- * Write one snapshot line: totals since start, busy_pct over the interval
- * since the previous snapshot. Main lcore only.
+ * Write one snapshot line: totals since start (dpp_stats_collect()),
+ * busy_pct over the interval since the previous snapshot. Main lcore
+ * only. The line is built in the writer's buffer and written with one
+ * fwrite(); a line that does not fit the buffer's limit is not written
+ * at all.
  *
  * @param ts    Wall-clock time, seconds since the epoch.
  * @param final True for the last snapshot at exit.
- * @return 0, or -errno if the stream failed.
+ * @return 0, -EOVERFLOW (errno too) if the line outgrew the buffer's
+ *   limit, or -errno if the stream failed.
  */
 int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final);
 
@@ -109,14 +184,24 @@ void dpp_stats_writer_free(struct dpp_stats_writer *w);
 
 /**
  * Write the ring-sizing study's object of a ring port queue (occupancy
- * percentiles, sojourn, drops by cause, cycles per packet), starting with
- * a comma: `,"ring_port":{...}` (stats/ring_json.c).
+ * percentiles, sojourn, drops by cause, cycles per packet) as the member
+ * `"ring_port":{...}` of the object being written (stats/ring_json.c).
  */
-void dpp_stats_write_ring_port(FILE *f, const struct dpp_ring_port *rp);
+void dpp_stats_write_ring_port(struct dpp_json *j, const struct dpp_ring_port *rp);
+
+/** Room for the longest flow record: two IPv6 endpoints, every counter at its maximum. */
+#define DPP_FLOW_JSON_MAX 2048
 
 /**
- * Write one flow record as a JSON line (contract format).
- * @return 0, or -errno if the stream failed.
+ * Format one flow record (contract format) with its newline into j.
+ * @return 0, or -EOVERFLOW if it did not fit (nothing usable in j).
+ */
+int dpp_flow_json_format(struct dpp_json *j, const struct dpp_flow_record *rec);
+
+/**
+ * Write one flow record as a JSON line (contract format), with one
+ * fwrite() of the whole line.
+ * @return 0, -EOVERFLOW (nothing written), or -errno if the stream failed.
  */
 int dpp_flow_json_write(FILE *out, const struct dpp_flow_record *rec);
 

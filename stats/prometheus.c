@@ -268,22 +268,22 @@ static void render_rings_lcores(struct buf *b, const struct dpp_stats_view *v)
 
 static void render_counters(struct buf *b, const struct dpp_stats_view *v)
 {
-	static const int outcomes[] = {DPP_OUTCOME_REFUSED, DPP_OUTCOME_SYN_TIMEOUT,
-				       DPP_OUTCOME_RESET, DPP_OUTCOME_COMPLETED};
+	const struct dpp_stats_totals *t = &v->totals;
 
 	for (int s = 0; s < DPP_SCALAR_MAX; s++) {
 		header(b, &dpp_scalar_desc[s]);
-		put(b, "%s %" PRIu64 "\n", dpp_scalar_desc[s].prom, v->scalar[s]);
+		put(b, "%s %" PRIu64 "\n", dpp_scalar_desc[s].prom, t->scalar[s]);
 	}
 	/* Every reason, seen or not: a series that appears late breaks rate(). */
 	family(b, DPP_FAMILY_malformed);
 	for (int r = DPP_PARSE_MALFORMED_FIRST; r < DPP_PARSE_RESULT_MAX; r++)
 		put(b, "%s{reason=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_malformed),
-		    dpp_parse_result_name(r), v->malformed[r]);
+		    dpp_parse_result_name(r), t->malformed[r]);
 	family(b, DPP_FAMILY_outcomes);
-	for (size_t i = 0; i < RTE_DIM(outcomes); i++)
+	for (size_t i = 0; i < DPP_STATS_OUTCOMES; i++)
 		put(b, "%s{outcome=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_outcomes),
-		    dpp_flow_outcome_name(outcomes[i]), v->outcome[outcomes[i]]);
+		    dpp_flow_outcome_name(dpp_stats_outcomes[i]),
+		    t->outcome[dpp_stats_outcomes[i]]);
 }
 
 static void put_server(struct buf *b, const char *metric, const char *suffix,
@@ -326,19 +326,19 @@ static void render_services(struct buf *b, const struct dpp_stats_view *v)
 	family(b, DPP_FAMILY_capture_loss_acks);
 	for (int d = 0; d < 2; d++)
 		put(b, "%s{direction=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_capture_loss_acks),
-		    dirs[d], v->capture_loss_acks[d]);
+		    dirs[d], v->totals.capture_loss_acks[d]);
 	family(b, DPP_FAMILY_capture_loss_bytes);
 	for (int d = 0; d < 2; d++)
 		put(b, "%s{direction=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_capture_loss_bytes),
-		    dirs[d], v->capture_loss_bytes[d]);
+		    dirs[d], v->totals.capture_loss_bytes[d]);
 	family(b, DPP_FAMILY_classes);
 	for (int c = 0; c < DPP_DIAG_CLASS_MAX; c++)
 		put(b, "%s{class=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_classes),
-		    dpp_diag_class_name(c), v->diag_class[c]);
+		    dpp_diag_class_name(c), v->totals.diag_class[c]);
 	family(b, DPP_FAMILY_causes);
 	for (int c = 1; c < DPP_DIAG_CAUSE_MAX; c++)
 		put(b, "%s{cause=\"%s\"} %" PRIu64 "\n", fam(DPP_FAMILY_causes),
-		    dpp_diag_cause_name(c), v->diag_cause[c]);
+		    dpp_diag_cause_name(c), v->totals.diag_cause[c]);
 	if (ns == 0)
 		return;
 

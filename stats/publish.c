@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The published snapshot (dpp_publish.h): the main lcore collects the same
- * numbers the JSON snapshot shows into a spare view and swaps it in; other
- * threads copy the latest one out under a mutex held only for the copy.
+ * numbers the JSON snapshot shows (its totals from dpp_stats_collect(),
+ * the one aggregation) into a spare view and swaps it in; other threads
+ * copy the latest one out under a mutex held only for the copy.
  */
 
 #include <arpa/inet.h>
@@ -20,18 +21,6 @@
 
 #include "dpp_publish.h"
 #include "dpp_stats.h"
-
-const struct dpp_metric_desc dpp_scalar_desc[DPP_SCALAR_MAX] = {
-#define DPP_SCALAR(group, key, prom, type, help) {#group, #key, #prom, #type, "", help},
-#include "metrics.def"
-#undef DPP_SCALAR
-};
-
-const struct dpp_metric_desc dpp_family_desc[DPP_FAMILY_MAX] = {
-#define DPP_FAMILY(id, prom, type, labels, json, help) {NULL, json, #prom, #type, labels, help},
-#include "metrics.def"
-#undef DPP_FAMILY
-};
 
 struct dpp_publisher {
 	const struct dpp_stats_src *src;
@@ -232,17 +221,14 @@ static void collect_ports(struct dpp_stats_view *v, const struct dpp_stats_src *
 	}
 }
 
-/* As dpp_stats_write() sums them: the same rules, so the numbers agree. */
+/*
+ * Each lcore's entry, and the totals by dpp_stats_collect(), the sum the
+ * JSON snapshot shows too.
+ */
 static void collect_lcores(struct dpp_publisher *p, struct dpp_stats_view *v)
 {
 	const struct dpp_stats_src *src = p->src;
-	struct dpp_lcore_counters sum;
-	struct dpp_flow_counters flows;
-	uint64_t active = 0;
-	uint64_t *s = v->scalar;
 
-	memset(&sum, 0, sizeof(sum));
-	memset(&flows, 0, sizeof(flows));
 	for (uint16_t i = 0; i < src->nb_lcores; i++) {
 		const struct dpp_stats_lcore_src *l = &src->lcores[i];
 		struct dpp_view_lcore *vl = &v->lcores[i];
@@ -260,57 +246,9 @@ static void collect_lcores(struct dpp_publisher *p, struct dpp_stats_view *v)
 			p->prev_busy[i] = busy;
 			p->prev_total[i] = total;
 			vl->packets = l->c->packets;
-			/* An RX lcore's packets are counted again by the workers. */
-			if (strcmp(l->role, "rx") != 0)
-				dpp_stats_lcore_add(&sum, l->c);
-		}
-		if (l->flows != NULL) {
-			struct dpp_flow_counters fc;
-			uint64_t ended;
-
-			/* `ended` first, so created >= ended (see dpp_stats_write). */
-			ended = __atomic_load_n(&dpp_flow_table_counters(l->flows)->ended,
-						__ATOMIC_ACQUIRE);
-			fc = *dpp_flow_table_counters(l->flows);
-			fc.ended = ended;
-			dpp_stats_flow_add(&flows, &fc);
-			active += fc.created - fc.ended;
 		}
 	}
-	s[DPP_SCALAR_flows_active] = active;
-	s[DPP_SCALAR_flows_created] = flows.created;
-	s[DPP_SCALAR_flows_ended] = flows.ended;
-	s[DPP_SCALAR_flows_evicted] = flows.evicted;
-	s[DPP_SCALAR_flows_table_full_drops] = flows.table_full_drops;
-	s[DPP_SCALAR_flows_export_drops] = sum.export_drops;
-	s[DPP_SCALAR_flows_late_segments] = flows.late_segments;
-	s[DPP_SCALAR_flows_time_wait_overflow] = flows.time_wait_overflow;
-	s[DPP_SCALAR_flow_tables_count] = src->tables.count;
-	s[DPP_SCALAR_flow_tables_capacity] = src->tables.capacity;
-	s[DPP_SCALAR_flow_tables_bytes] = src->tables.bytes;
-	s[DPP_SCALAR_flow_tables_resident_bytes] = src->tables.resident_bytes;
-	s[DPP_SCALAR_flow_tables_huge_bytes] = src->tables.huge_bytes;
-	s[DPP_SCALAR_tcp_syn] = flows.syn;
-	s[DPP_SCALAR_tcp_synack] = flows.synack;
-	s[DPP_SCALAR_tcp_rst] = flows.rst;
-	s[DPP_SCALAR_tcp_retrans] = flows.retrans;
-	s[DPP_SCALAR_tcp_zero_window] = flows.zero_window;
-	s[DPP_SCALAR_parse_packets] = sum.packets;
-	s[DPP_SCALAR_parse_tcp] = sum.tcp;
-	s[DPP_SCALAR_parse_non_ip] = sum.parse[DPP_PARSE_NON_IP];
-	s[DPP_SCALAR_parse_non_tcp] = sum.parse[DPP_PARSE_NON_TCP];
-	s[DPP_SCALAR_parse_fragments] = sum.parse[DPP_PARSE_FRAGMENT];
-	s[DPP_SCALAR_parse_sliced] = sum.sliced;
-	memcpy(v->malformed, sum.parse, sizeof(v->malformed));
-	memset(v->outcome, 0, sizeof(v->outcome));
-	v->outcome[DPP_OUTCOME_REFUSED] = flows.refused;
-	v->outcome[DPP_OUTCOME_SYN_TIMEOUT] = flows.syn_timeout;
-	v->outcome[DPP_OUTCOME_RESET] = flows.reset;
-	v->outcome[DPP_OUTCOME_COMPLETED] = flows.completed;
-	memcpy(v->capture_loss_acks, flows.capture_loss_acks, sizeof(v->capture_loss_acks));
-	memcpy(v->capture_loss_bytes, flows.capture_loss_bytes, sizeof(v->capture_loss_bytes));
-	memcpy(v->diag_class, flows.diag_class, sizeof(v->diag_class));
-	memcpy(v->diag_cause, flows.diag_cause, sizeof(v->diag_cause));
+	dpp_stats_collect(src, &v->totals);
 }
 
 static void view_hist(struct dpp_view_hist *vh, const struct dpp_hist *h)

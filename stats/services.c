@@ -35,7 +35,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sys/socket.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -633,41 +632,70 @@ static int rank_cmp(const void *a, const void *b)
 	return x->port < y->port ? -1 : x->port > y->port;
 }
 
-static void write_hist(FILE *f, const char *name, const struct dpp_hist *h)
+/* A member whose key is a name from a table (a diagnosis class or cause). */
+static void put_u64(struct dpp_json *j, const char *key, uint64_t v)
 {
-	if (h->n == 0) {
-		fprintf(f, "\"%s\":{\"p50\":null,\"p90\":null,\"p99\":null,\"max\":null}", name);
-		return;
+	dpp_json_key(j, key);
+	dpp_json_u64(j, v);
+}
+
+static void write_hist(struct dpp_json *j, const char *name, const struct dpp_hist *h)
+{
+	static const char *const keys[] = {"p50", "p90", "p99", "max"};
+	uint64_t v[4];
+
+	dpp_json_key(j, name);
+	dpp_json_obj_begin(j);
+	if (h->n != 0) {
+		v[0] = dpp_hist_quantile(h, 0.50);
+		v[1] = dpp_hist_quantile(h, 0.90);
+		v[2] = dpp_hist_quantile(h, 0.99);
+		v[3] = h->max;
 	}
-	fprintf(f,
-		"\"%s\":{\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
-		",\"max\":%" PRIu64 "}",
-		name, dpp_hist_quantile(h, 0.50), dpp_hist_quantile(h, 0.90),
-		dpp_hist_quantile(h, 0.99), h->max);
+	for (int i = 0; i < 4; i++) {
+		dpp_json_key(j, keys[i]);
+		if (h->n == 0)
+			dpp_json_null(j);
+		else
+			dpp_json_u64(j, v[i]);
+	}
+	dpp_json_obj_end(j);
 }
 
 /* Everything after the key: shared by a service and services_other. */
-static void write_body(FILE *f, const struct dpp_service *s)
+static void write_body(struct dpp_json *j, const struct dpp_service *s)
 {
-	fprintf(f, "\"flows\":%" PRIu64 ",\"active\":%" PRIu64 ",\"class\":{", s->flows, s->active);
+	DPP_JSON_U64(j, "flows", s->flows);
+	DPP_JSON_U64(j, "active", s->active);
+	DPP_JSON_KEY(j, "class");
+	dpp_json_obj_begin(j);
 	for (int i = 0; i < DPP_DIAG_CLASS_MAX; i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", dpp_diag_class_name(i), s->cls[i]);
-	fputs("},\"cause\":{", f);
+		put_u64(j, dpp_diag_class_name(i), s->cls[i]);
+	dpp_json_obj_end(j);
+	DPP_JSON_KEY(j, "cause");
+	dpp_json_obj_begin(j);
 	for (int i = 1; i < DPP_DIAG_CAUSE_MAX; i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", dpp_diag_cause_name(i),
-			s->cause[i]);
-	fputs("},\"handshake_us\":{", f);
-	write_hist(f, "syn_to_synack", &s->syn_to_synack);
-	fputc(',', f);
-	write_hist(f, "synack_to_ack", &s->synack_to_ack);
-	fputs("},", f);
-	write_hist(f, "server_response_us", &s->server_response);
-	fprintf(f,
-		",\"c2s\":{\"packets\":%" PRIu64 ",\"retrans\":%" PRIu64
-		"},\"s2c\":{\"packets\":%" PRIu64 ",\"retrans\":%" PRIu64
-		"},\"port_reuse\":%" PRIu64 ",\"clients\":%" PRIu64 ",\"max_ports_per_client\":%u",
-		s->c2s_packets, s->c2s_retrans, s->s2c_packets, s->s2c_retrans, s->port_reuse,
-		hll_estimate(s->clients_hll), s->max_ports_per_client);
+		put_u64(j, dpp_diag_cause_name(i), s->cause[i]);
+	dpp_json_obj_end(j);
+	DPP_JSON_KEY(j, "handshake_us");
+	dpp_json_obj_begin(j);
+	write_hist(j, "syn_to_synack", &s->syn_to_synack);
+	write_hist(j, "synack_to_ack", &s->synack_to_ack);
+	dpp_json_obj_end(j);
+	write_hist(j, "server_response_us", &s->server_response);
+	DPP_JSON_KEY(j, "c2s");
+	dpp_json_obj_begin(j);
+	DPP_JSON_U64(j, "packets", s->c2s_packets);
+	DPP_JSON_U64(j, "retrans", s->c2s_retrans);
+	dpp_json_obj_end(j);
+	DPP_JSON_KEY(j, "s2c");
+	dpp_json_obj_begin(j);
+	DPP_JSON_U64(j, "packets", s->s2c_packets);
+	DPP_JSON_U64(j, "retrans", s->s2c_retrans);
+	dpp_json_obj_end(j);
+	DPP_JSON_U64(j, "port_reuse", s->port_reuse);
+	DPP_JSON_U64(j, "clients", hll_estimate(s->clients_hll));
+	DPP_JSON_U64(j, "max_ports_per_client", s->max_ports_per_client);
 }
 
 uint32_t dpp_services_merged_count(const struct dpp_services_merged *m)
@@ -698,7 +726,8 @@ uint32_t dpp_services_merged_top(struct dpp_services_merged *m, uint32_t n,
 	return shown;
 }
 
-void dpp_services_write_json(FILE *f, const struct dpp_services_merged *m, uint32_t top_n)
+void dpp_services_write_json(struct dpp_json *j, const struct dpp_services_merged *m,
+			     uint32_t top_n)
 {
 	struct dpp_service other = m->other;
 	uint32_t shown;
@@ -709,7 +738,8 @@ void dpp_services_write_json(FILE *f, const struct dpp_services_merged *m, uint3
 	qsort(m->order, m->used, sizeof(*m->order), rank_cmp);
 	shown = m->used < top_n ? m->used : top_n;
 
-	fputs(",\"services\":[", f);
+	DPP_JSON_KEY(j, "services");
+	dpp_json_arr_begin(j);
 	for (uint32_t k = 0; k < shown; k++) {
 		const struct dpp_service *s = &m->e[m->order[k]].s;
 		char ip[INET6_ADDRSTRLEN];
@@ -717,18 +747,31 @@ void dpp_services_write_json(FILE *f, const struct dpp_services_merged *m, uint3
 		if (inet_ntop(s->ip_version == 6 ? AF_INET6 : AF_INET, s->ip, ip, sizeof(ip)) ==
 		    NULL)
 			ip[0] = '\0';
-		fprintf(f, "%s{\"server\":{\"ip\":\"%s\",\"port\":%u},", k ? "," : "", ip, s->port);
-		write_body(f, s);
-		fputc('}', f);
+		dpp_json_obj_begin(j);
+		DPP_JSON_KEY(j, "server");
+		dpp_json_obj_begin(j);
+		DPP_JSON_KEY(j, "ip");
+		dpp_json_str(j, ip);
+		DPP_JSON_U64(j, "port", s->port);
+		dpp_json_obj_end(j);
+		write_body(j, s);
+		dpp_json_obj_end(j);
 	}
+	dpp_json_arr_end(j);
 	for (uint32_t k = shown; k < m->used; k++)
 		service_fold(&other, &m->e[m->order[k]].s);
-	fputs("],\"services_other\":{", f);
-	fprintf(f, "\"services\":%u,", m->used - shown);
-	write_body(f, &other);
-	fprintf(f,
-		"},\"services_tables\":{\"count\":%u,\"capacity\":%u,\"used\":%" PRIu64
-		",\"evicted\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"bytes\":%zu}",
-		m->nb, DPP_SERVICES_SLOTS, m->slots, m->evicted, m->fed,
-		(size_t)m->nb * dpp_services_size());
+	DPP_JSON_KEY(j, "services_other");
+	dpp_json_obj_begin(j);
+	DPP_JSON_U64(j, "services", m->used - shown);
+	write_body(j, &other);
+	dpp_json_obj_end(j);
+	DPP_JSON_KEY(j, "services_tables");
+	dpp_json_obj_begin(j);
+	DPP_JSON_U64(j, "count", m->nb);
+	DPP_JSON_U64(j, "capacity", DPP_SERVICES_SLOTS);
+	DPP_JSON_U64(j, "used", m->slots);
+	DPP_JSON_U64(j, "evicted", m->evicted);
+	DPP_JSON_U64(j, "flows", m->fed);
+	DPP_JSON_U64(j, "bytes", (uint64_t)m->nb * dpp_services_size());
+	dpp_json_obj_end(j);
 }

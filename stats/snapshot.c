@@ -1,20 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Stats snapshots: one JSON line per interval, totals since start, built by
- * the main lcore from counters each lcore writes alone.
+ * the main lcore from counters each lcore writes alone. The sums come from
+ * dpp_stats_collect() (the published view's too) and their keys from
+ * metrics.def; the line is built with the bounded writer (dpp_json.h) and
+ * written whole, with one fwrite(), or not at all.
  */
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
-#include <rte_malloc.h>
 
 #include "dpp_stats.h"
+
+/*
+ * The most a snapshot line may take. It starts at an estimate from the
+ * source's shape (queues and their burst histograms, ring ports, services
+ * shown) and doubles when a line needs more; a line that would need more
+ * than this (or than twice the estimate, if that is more) is not written.
+ */
+#define LINE_LIMIT (64u << 20)
 
 struct dpp_stats_writer {
 	FILE *out;
@@ -23,54 +32,35 @@ struct dpp_stats_writer {
 	uint64_t *prev_busy;
 	uint64_t *prev_total;
 	struct dpp_services_merged *services; /* NULL: no services in the output */
+	struct dpp_stats_totals totals;	      /* This snapshot's sums (dpp_stats_collect). */
+	struct dpp_json line;		      /* The line being built, one fwrite() per snapshot. */
 };
 
 /* How long a snapshot waits for the workers' copies of their services. */
 #define SERVICES_WAIT_US 10000
 
-void dpp_stats_lcore_add(struct dpp_lcore_counters *out, const struct dpp_lcore_counters *in)
+/* Bytes a line of this source's shape takes, about (numbers of 20 digits make it longer). */
+static size_t line_estimate(const struct dpp_stats_src *src)
 {
-	out->packets += in->packets;
-	out->bytes += in->bytes;
-	out->tcp += in->tcp;
-	for (int i = 0; i < DPP_PARSE_RESULT_MAX; i++)
-		out->parse[i] += in->parse[i];
-	out->sliced += in->sliced;
-	out->export_drops += in->export_drops;
-	out->cycles_busy += in->cycles_busy;
-	out->cycles_total += in->cycles_total;
-}
+	size_t n = 4096 + (size_t)src->nb_ports * 4096 + (size_t)src->nb_rings * 192 +
+		   (size_t)src->nb_lcores * 96 + (size_t)DPP_PARSE_RESULT_MAX * 48;
 
-void dpp_stats_flow_add(struct dpp_flow_counters *out, const struct dpp_flow_counters *in)
-{
-	out->created += in->created;
-	out->ended += in->ended;
-	out->evicted += in->evicted;
-	out->table_full_drops += in->table_full_drops;
-	out->late_segments += in->late_segments;
-	out->time_wait_overflow += in->time_wait_overflow;
-	for (int d = 0; d < 2; d++) {
-		out->capture_loss_acks[d] += in->capture_loss_acks[d];
-		out->capture_loss_bytes[d] += in->capture_loss_bytes[d];
+	for (uint16_t q = 0; q < src->nb_queues; q++) {
+		const struct dpp_stats_queue_src *qs = &src->queues[q];
+
+		n += 512 + (qs->rx != NULL ? 8 * ((size_t)qs->rx->burst + 1) : 0);
+		if (qs->ring != NULL)
+			n += 2048 + 8 * ((size_t)qs->ring->size + 1);
 	}
-	out->syn += in->syn;
-	out->synack += in->synack;
-	out->rst += in->rst;
-	out->retrans += in->retrans;
-	out->zero_window += in->zero_window;
-	out->refused += in->refused;
-	out->syn_timeout += in->syn_timeout;
-	out->reset += in->reset;
-	out->completed += in->completed;
-	for (int i = 0; i < DPP_DIAG_CLASS_MAX; i++)
-		out->diag_class[i] += in->diag_class[i];
-	for (int i = 0; i < DPP_DIAG_CAUSE_MAX; i++)
-		out->diag_cause[i] += in->diag_cause[i];
+	if (src->nb_services > 0)
+		n += ((size_t)src->services_top + 1) * 2048;
+	return n;
 }
 
 struct dpp_stats_writer *dpp_stats_writer_create(FILE *out, const struct dpp_stats_src *src)
 {
 	struct dpp_stats_writer *w;
+	size_t estimate = line_estimate(src);
 
 	w = calloc(1, sizeof(*w));
 	if (w == NULL)
@@ -80,6 +70,9 @@ struct dpp_stats_writer *dpp_stats_writer_create(FILE *out, const struct dpp_sta
 	w->prev_busy = calloc(src->nb_lcores + 1u, sizeof(uint64_t));
 	w->prev_total = calloc(src->nb_lcores + 1u, sizeof(uint64_t));
 	if (w->prev_busy == NULL || w->prev_total == NULL)
+		goto fail;
+	if (dpp_json_init_growable(&w->line, estimate, RTE_MAX((size_t)LINE_LIMIT, 2 * estimate)) !=
+	    0)
 		goto fail;
 	if (src->nb_services > 0) {
 		w->services = dpp_services_merged_create(src->nb_services);
@@ -100,33 +93,18 @@ void dpp_stats_writer_free(struct dpp_stats_writer *w)
 	free(w->prev_busy);
 	free(w->prev_total);
 	dpp_services_merged_free(w->services);
+	dpp_json_free(&w->line);
 	free(w);
 }
 
-/* JSON string with the few escapes names can need. */
-static void put_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void write_xstats(FILE *f, uint16_t port_id)
+static void write_xstats(struct dpp_json *j, uint16_t port_id)
 {
 	struct rte_eth_xstat_name *names = NULL;
 	struct rte_eth_xstat *vals = NULL;
 	int n, got;
 
-	fputs(",\"xstats\":{", f);
+	DPP_JSON_KEY(j, "xstats");
+	dpp_json_obj_begin(j);
 	n = rte_eth_xstats_get_names(port_id, NULL, 0);
 	if (n <= 0)
 		goto out;
@@ -142,103 +120,214 @@ static void write_xstats(FILE *f, uint16_t port_id)
 	for (int i = 0; i < n; i++) {
 		if (vals[i].id >= (uint64_t)n)
 			continue;
-		if (i > 0)
-			fputc(',', f);
-		put_str(f, names[vals[i].id].name);
-		fprintf(f, ":%" PRIu64, vals[i].value);
+		dpp_json_key(j, names[vals[i].id].name);
+		dpp_json_u64(j, vals[i].value);
 	}
 out:
-	fputc('}', f);
+	dpp_json_obj_end(j);
 	free(names);
 	free(vals);
+}
+
+static void write_queue(struct dpp_json *j, const struct dpp_stats_queue_src *qs)
+{
+	const struct dpp_rxq_stats *rx = qs->rx;
+
+	dpp_json_obj_begin(j);
+	DPP_JSON_U64(j, "queue", qs->queue_id);
+	DPP_JSON_U64(j, "lcore", qs->lcore);
+	DPP_JSON_U64(j, "ring_size", qs->ring_size);
+	DPP_JSON_U64(j, "packets", rx->packets);
+	DPP_JSON_KEY(j, "occupancy");
+	dpp_json_obj_begin(j);
+	DPP_JSON_KEY(j, "supported");
+	dpp_json_bool(j, rx->occupancy_supported);
+	/* Never a made-up 0: null where the PMD cannot tell, or nothing was sampled yet. */
+	if (rx->occupancy_supported && rx->occupancy_samples > 0) {
+		DPP_JSON_U64(j, "last", rx->occupancy_last);
+		DPP_JSON_U64(j, "max", rx->occupancy_max);
+	} else {
+		DPP_JSON_KEY(j, "last");
+		dpp_json_null(j);
+		DPP_JSON_KEY(j, "max");
+		dpp_json_null(j);
+	}
+	if (rx->occupancy_supported)
+		DPP_JSON_U64(j, "samples", rx->occupancy_samples);
+	dpp_json_obj_end(j);
+	DPP_JSON_KEY(j, "bursts");
+	dpp_json_obj_begin(j);
+	DPP_JSON_U64(j, "polls", rx->polls);
+	DPP_JSON_U64(j, "empty", rx->empty);
+	DPP_JSON_U64(j, "full", rx->full);
+	DPP_JSON_KEY(j, "hist");
+	dpp_json_arr_begin(j);
+	for (uint16_t i = 0; i <= rx->burst; i++)
+		dpp_json_u64(j, rx->hist[i]);
+	dpp_json_arr_end(j);
+	dpp_json_obj_end(j);
+	if (rx->past_corrupt_record != 0)
+		DPP_JSON_U64(j, "past_corrupt_record", rx->past_corrupt_record);
+	if (qs->ring != NULL)
+		dpp_stats_write_ring_port(j, qs->ring);
+	dpp_json_obj_end(j);
 }
 
 static void write_ports(struct dpp_stats_writer *w)
 {
 	const struct dpp_stats_src *src = w->src;
-	FILE *f = w->out;
+	struct dpp_json *j = &w->line;
 
-	fputs("\"ports\":[", f);
+	DPP_JSON_KEY(j, "ports");
+	dpp_json_arr_begin(j);
 	for (uint16_t p = 0; p < src->nb_ports; p++) {
 		uint16_t port_id = src->ports[p];
 		struct rte_eth_dev_info info;
 		struct rte_eth_stats st;
-		bool first_q = true;
 
 		memset(&st, 0, sizeof(st));
 		rte_eth_stats_get(port_id, &st);
 		if (rte_eth_dev_info_get(port_id, &info) != 0)
 			info.driver_name = "unknown";
-		fprintf(f, "%s{\"port\":%u,\"driver\":", p ? "," : "", port_id);
-		put_str(f, info.driver_name);
-		fprintf(f,
-			",\"ipackets\":%" PRIu64 ",\"ibytes\":%" PRIu64 ",\"imissed\":%" PRIu64
-			",\"ierrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64,
-			st.ipackets, st.ibytes, st.imissed, st.ierrors, st.rx_nombuf);
-		fputs(",\"queues\":[", f);
-		for (uint16_t q = 0; q < src->nb_queues; q++) {
-			const struct dpp_stats_queue_src *qs = &src->queues[q];
-			const struct dpp_rxq_stats *rx = qs->rx;
-
-			if (qs->port_id != port_id)
-				continue;
-			fprintf(f,
-				"%s{\"queue\":%u,\"lcore\":%u,\"ring_size\":%u,\"packets\":%" PRIu64,
-				first_q ? "" : ",", qs->queue_id, qs->lcore, qs->ring_size,
-				rx->packets);
-			first_q = false;
-			if (rx->occupancy_supported && rx->occupancy_samples > 0)
-				fprintf(f,
-					",\"occupancy\":{\"supported\":true,\"last\":%u,\"max\":%u,"
-					"\"samples\":%" PRIu64 "}",
-					rx->occupancy_last, rx->occupancy_max,
-					rx->occupancy_samples);
-			else if (rx->occupancy_supported)
-				fputs(",\"occupancy\":{\"supported\":true,\"last\":null,\"max\":null,"
-				      "\"samples\":0}",
-				      f);
-			else
-				fputs(",\"occupancy\":{\"supported\":false,\"last\":null,"
-				      "\"max\":null}",
-				      f);
-			fprintf(f,
-				",\"bursts\":{\"polls\":%" PRIu64 ",\"empty\":%" PRIu64
-				",\"full\":%" PRIu64 ",\"hist\":[",
-				rx->polls, rx->empty, rx->full);
-			for (uint16_t i = 0; i <= rx->burst; i++)
-				fprintf(f, "%s%" PRIu64, i ? "," : "", rx->hist[i]);
-			fputs("]}", f);
-			if (rx->past_corrupt_record != 0)
-				fprintf(f, ",\"past_corrupt_record\":%" PRIu64,
-					rx->past_corrupt_record);
-			if (qs->ring != NULL)
-				dpp_stats_write_ring_port(f, qs->ring);
-			fputc('}', f);
-		}
-		fputc(']', f);
-		write_xstats(f, port_id);
-		fputc('}', f);
+		dpp_json_obj_begin(j);
+		DPP_JSON_U64(j, "port", port_id);
+		DPP_JSON_KEY(j, "driver");
+		dpp_json_str(j, info.driver_name);
+		DPP_JSON_U64(j, "ipackets", st.ipackets);
+		DPP_JSON_U64(j, "ibytes", st.ibytes);
+		DPP_JSON_U64(j, "imissed", st.imissed);
+		DPP_JSON_U64(j, "ierrors", st.ierrors);
+		DPP_JSON_U64(j, "rx_nombuf", st.rx_nombuf);
+		DPP_JSON_KEY(j, "queues");
+		dpp_json_arr_begin(j);
+		for (uint16_t q = 0; q < src->nb_queues; q++)
+			if (src->queues[q].port_id == port_id)
+				write_queue(j, &src->queues[q]);
+		dpp_json_arr_end(j);
+		write_xstats(j, port_id);
+		dpp_json_obj_end(j);
 	}
-	fputc(']', f);
+	dpp_json_arr_end(j);
 }
 
 static void write_rings(struct dpp_stats_writer *w)
 {
 	const struct dpp_stats_src *src = w->src;
-	FILE *f = w->out;
+	struct dpp_json *j = &w->line;
 
-	fputs(",\"rings\":[", f);
+	DPP_JSON_KEY(j, "rings");
+	dpp_json_arr_begin(j);
 	for (uint16_t i = 0; i < src->nb_rings; i++) {
 		const struct dpp_ring *r = src->rings[i];
 
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		put_str(f, r->name);
-		fprintf(f,
-			",\"size\":%u,\"count\":%u,\"max\":%u,\"enq_drops\":%" PRIu64
-			",\"enqueued\":%" PRIu64 "}",
-			r->size, dpp_ring_count(r), r->max, r->enq_drops, r->enqueued);
+		dpp_json_obj_begin(j);
+		DPP_JSON_KEY(j, "name");
+		dpp_json_str(j, r->name);
+		DPP_JSON_U64(j, "size", r->size);
+		DPP_JSON_U64(j, "count", dpp_ring_count(r));
+		DPP_JSON_U64(j, "max", r->max);
+		DPP_JSON_U64(j, "enq_drops", r->enq_drops);
+		DPP_JSON_U64(j, "enqueued", r->enqueued);
+		dpp_json_obj_end(j);
 	}
-	fputc(']', f);
+	dpp_json_arr_end(j);
+}
+
+/* Each lcore's share of busy polls since the previous snapshot, and its packets. */
+static void write_lcores(struct dpp_stats_writer *w)
+{
+	const struct dpp_stats_src *src = w->src;
+	struct dpp_json *j = &w->line;
+
+	DPP_JSON_KEY(j, "lcores");
+	dpp_json_arr_begin(j);
+	for (uint16_t i = 0; i < src->nb_lcores; i++) {
+		const struct dpp_stats_lcore_src *l = &src->lcores[i];
+		double busy_pct = 0.0;
+		uint64_t packets = 0;
+
+		if (l->c != NULL) {
+			uint64_t busy = l->c->cycles_busy, total = l->c->cycles_total;
+
+			if (total > w->prev_total[i])
+				busy_pct = 100.0 * (double)(busy - w->prev_busy[i]) /
+					   (double)(total - w->prev_total[i]);
+			w->prev_busy[i] = busy;
+			w->prev_total[i] = total;
+			packets = l->c->packets;
+		}
+		dpp_json_obj_begin(j);
+		DPP_JSON_U64(j, "lcore", l->lcore);
+		DPP_JSON_KEY(j, "role");
+		dpp_json_str(j, l->role);
+		DPP_JSON_KEY(j, "busy_pct");
+		dpp_json_double(j, busy_pct, 1);
+		DPP_JSON_U64(j, "packets", packets);
+		dpp_json_obj_end(j);
+	}
+	dpp_json_arr_end(j);
+}
+
+/*
+ * The scalars of metrics.def in `group`, in its order, as members of the
+ * object being written; done[] marks them. flow_tables.bytes_per_flow, a
+ * ratio metrics.def cannot hold (its scalars are integers), follows
+ * flow_state_bytes, where the snapshot has always had it.
+ */
+static void write_scalars(struct dpp_json *j, const struct dpp_stats_totals *t, const char *group,
+			  bool *done)
+{
+	const uint64_t *v = t->scalar;
+
+	for (int s = 0; s < DPP_SCALAR_MAX; s++) {
+		if (done[s] || strcmp(dpp_scalar_desc[s].group, group) != 0)
+			continue;
+		dpp_json_key(j, dpp_scalar_desc[s].key);
+		dpp_json_u64(j, v[s]);
+		done[s] = true;
+		if (s == DPP_SCALAR_flow_tables_flow_state_bytes) {
+			uint64_t tables = v[DPP_SCALAR_flow_tables_count];
+			uint64_t capacity = v[DPP_SCALAR_flow_tables_capacity];
+
+			DPP_JSON_KEY(j, "bytes_per_flow");
+			dpp_json_double(j,
+					tables && capacity
+						? (double)v[DPP_SCALAR_flow_tables_bytes] /
+							  ((double)tables * capacity)
+						: 0.0,
+					1);
+		}
+	}
+}
+
+/* "name":{counts by name} for the names of a family, from first to max - 1. */
+static void write_named(struct dpp_json *j, const char *key, const uint64_t *counts, int first,
+			int max, const char *(*name)(int))
+{
+	dpp_json_key(j, key);
+	dpp_json_obj_begin(j);
+	for (int i = first; i < max; i++) {
+		dpp_json_key(j, name(i));
+		dpp_json_u64(j, counts[i]);
+	}
+	dpp_json_obj_end(j);
+}
+
+/* Loss no PMD counter shows (af_packet, tap), seen from TCP itself. */
+static void write_capture_loss(struct dpp_json *j, const struct dpp_stats_totals *t)
+{
+	static const char *const dirs[2] = {"c2s", "s2c"};
+
+	DPP_JSON_KEY(j, "capture_loss");
+	dpp_json_obj_begin(j);
+	for (int d = 0; d < 2; d++) {
+		dpp_json_key(j, dirs[d]);
+		dpp_json_obj_begin(j);
+		DPP_JSON_U64(j, "acks_of_unseen_data", t->capture_loss_acks[d]);
+		DPP_JSON_U64(j, "unseen_bytes", t->capture_loss_bytes[d]);
+		dpp_json_obj_end(j);
+	}
+	dpp_json_obj_end(j);
 }
 
 /*
@@ -268,129 +357,94 @@ static void write_services(struct dpp_stats_writer *w, bool final)
 		}
 	}
 	dpp_services_merge(w->services, src->services, src->nb_services, final);
-	dpp_services_write_json(w->out, w->services, src->services_top);
+	dpp_services_write_json(&w->line, w->services, src->services_top);
+}
+
+/*
+ * The sums (flows, capture_loss, flow_tables, tcp, parse): every scalar of
+ * metrics.def under its group, the families' objects after them. A group
+ * metrics.def gains later comes after parse.
+ */
+static void write_totals(struct dpp_stats_writer *w, bool final)
+{
+	const struct dpp_stats_totals *t = &w->totals;
+	struct dpp_json *j = &w->line;
+	bool done[DPP_SCALAR_MAX] = {false};
+
+	DPP_JSON_KEY(j, "flows");
+	dpp_json_obj_begin(j);
+	write_scalars(j, t, "flows", done);
+	dpp_json_obj_end(j);
+	write_capture_loss(j, t);
+	DPP_JSON_KEY(j, "flow_tables");
+	dpp_json_obj_begin(j);
+	write_scalars(j, t, "flow_tables", done);
+	dpp_json_obj_end(j);
+
+	DPP_JSON_KEY(j, "tcp");
+	dpp_json_obj_begin(j);
+	write_scalars(j, t, "tcp", done);
+	for (int i = 0; i < DPP_STATS_OUTCOMES; i++) {
+		dpp_json_key(j, dpp_flow_outcome_name(dpp_stats_outcomes[i]));
+		dpp_json_u64(j, t->outcome[dpp_stats_outcomes[i]]);
+	}
+	/* Extra: ended flows by diagnosis class and cause (CONTRACT "Diagnosis"). */
+	write_named(j, "class", t->diag_class, 0, DPP_DIAG_CLASS_MAX, dpp_diag_class_name);
+	write_named(j, "cause", t->diag_cause, 1, DPP_DIAG_CAUSE_MAX, dpp_diag_cause_name);
+	dpp_json_obj_end(j);
+	write_services(w, final);
+
+	DPP_JSON_KEY(j, "parse");
+	dpp_json_obj_begin(j);
+	write_scalars(j, t, "parse", done);
+	/* Only the reasons seen (CONTRACT: a count per reason). */
+	DPP_JSON_KEY(j, "malformed");
+	dpp_json_obj_begin(j);
+	for (int r = DPP_PARSE_MALFORMED_FIRST; r < DPP_PARSE_RESULT_MAX; r++) {
+		if (t->malformed[r] == 0)
+			continue;
+		dpp_json_key(j, dpp_parse_result_name(r));
+		dpp_json_u64(j, t->malformed[r]);
+	}
+	dpp_json_obj_end(j);
+	dpp_json_obj_end(j);
+
+	for (int s = 0; s < DPP_SCALAR_MAX; s++) {
+		if (done[s])
+			continue;
+		dpp_json_key(j, dpp_scalar_desc[s].group);
+		dpp_json_obj_begin(j);
+		write_scalars(j, t, dpp_scalar_desc[s].group, done);
+		dpp_json_obj_end(j);
+	}
 }
 
 int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 {
-	const struct dpp_stats_src *src = w->src;
-	struct dpp_lcore_counters sum;
-	struct dpp_flow_counters flows;
-	uint64_t active = 0;
-	FILE *f = w->out;
-	bool first;
+	struct dpp_json *j = &w->line;
+	size_t len;
 
-	memset(&sum, 0, sizeof(sum));
-	memset(&flows, 0, sizeof(flows));
-
-	fprintf(f, "{\"type\":\"stats\",\"ts\":%.6f,\"final\":%s,", ts, final ? "true" : "false");
+	dpp_json_reset(j);
+	dpp_json_obj_begin(j);
+	DPP_JSON_KEY(j, "type");
+	dpp_json_str(j, "stats");
+	DPP_JSON_KEY(j, "ts");
+	dpp_json_double(j, ts, 6);
+	DPP_JSON_KEY(j, "final");
+	dpp_json_bool(j, final);
 	write_ports(w);
 	write_rings(w);
-
-	fputs(",\"lcores\":[", f);
-	for (uint16_t i = 0; i < src->nb_lcores; i++) {
-		const struct dpp_stats_lcore_src *l = &src->lcores[i];
-		double busy_pct = 0.0;
-		uint64_t packets = 0;
-
-		if (l->c != NULL) {
-			uint64_t busy = l->c->cycles_busy, total = l->c->cycles_total;
-
-			if (total > w->prev_total[i])
-				busy_pct = 100.0 * (double)(busy - w->prev_busy[i]) /
-					   (double)(total - w->prev_total[i]);
-			w->prev_busy[i] = busy;
-			w->prev_total[i] = total;
-			packets = l->c->packets;
-			/*
-			 * An RX lcore (--dist sw) only hands packets on: the workers
-			 * count them again when they parse them, so parse totals and
-			 * export drops come from the other lcores.
-			 */
-			if (strcmp(l->role, "rx") != 0)
-				dpp_stats_lcore_add(&sum, l->c);
-		}
-		if (l->flows != NULL) {
-			struct dpp_flow_counters fc;
-			uint64_t ended;
-
-			/*
-			 * The worker updates these while we read. Read `ended`
-			 * before the rest so created >= ended, and report
-			 * active as their difference: the snapshot then keeps
-			 * created == ended + active exactly, as the contract says.
-			 */
-			ended = __atomic_load_n(&dpp_flow_table_counters(l->flows)->ended,
-						__ATOMIC_ACQUIRE);
-			fc = *dpp_flow_table_counters(l->flows);
-			fc.ended = ended;
-			dpp_stats_flow_add(&flows, &fc);
-			active += fc.created - fc.ended;
-		}
-		fprintf(f, "%s{\"lcore\":%u,\"role\":", i ? "," : "", l->lcore);
-		put_str(f, l->role);
-		fprintf(f, ",\"busy_pct\":%.1f,\"packets\":%" PRIu64 "}", busy_pct, packets);
+	write_lcores(w);
+	dpp_stats_collect(w->src, &w->totals);
+	write_totals(w, final);
+	dpp_json_obj_end(j);
+	DPP_JSON_RAW(j, "\n");
+	if (j->overflow) {
+		errno = EOVERFLOW;
+		return -EOVERFLOW;
 	}
-	fputc(']', f);
-
-	fprintf(f,
-		",\"flows\":{\"active\":%" PRIu64 ",\"created\":%" PRIu64 ",\"ended\":%" PRIu64
-		",\"evicted\":%" PRIu64 ",\"table_full_drops\":%" PRIu64
-		",\"export_drops\":%" PRIu64 ",\"late_segments\":%" PRIu64
-		",\"time_wait_overflow\":%" PRIu64 "}",
-		active, flows.created, flows.ended, flows.evicted, flows.table_full_drops,
-		sum.export_drops, flows.late_segments, flows.time_wait_overflow);
-	/* Loss no PMD counter shows (af_packet, tap), seen from TCP itself. */
-	fprintf(f,
-		",\"capture_loss\":{\"c2s\":{\"acks_of_unseen_data\":%" PRIu64
-		",\"unseen_bytes\":%" PRIu64 "},\"s2c\":{\"acks_of_unseen_data\":%" PRIu64
-		",\"unseen_bytes\":%" PRIu64 "}}",
-		flows.capture_loss_acks[0], flows.capture_loss_bytes[0], flows.capture_loss_acks[1],
-		flows.capture_loss_bytes[1]);
-	fprintf(f,
-		",\"flow_tables\":{\"count\":%u,\"capacity\":%u,\"flow_state_bytes\":%u"
-		",\"bytes_per_flow\":%.1f,\"bytes\":%" PRIu64 ",\"huge_bytes\":%" PRIu64
-		",\"resident_bytes\":%" PRIu64 "}",
-		src->tables.count, src->tables.capacity, src->tables.flow_state_bytes,
-		src->tables.count && src->tables.capacity
-			? (double)src->tables.bytes / ((double)src->tables.count * src->tables.capacity)
-			: 0.0,
-		src->tables.bytes, src->tables.huge_bytes, src->tables.resident_bytes);
-	fprintf(f,
-		",\"tcp\":{\"syn\":%" PRIu64 ",\"synack\":%" PRIu64 ",\"rst\":%" PRIu64
-		",\"retrans\":%" PRIu64 ",\"zero_window\":%" PRIu64 ",\"refused\":%" PRIu64
-		",\"syn_timeout\":%" PRIu64 ",\"reset\":%" PRIu64 ",\"completed\":%" PRIu64,
-		flows.syn, flows.synack, flows.rst, flows.retrans, flows.zero_window,
-		flows.refused, flows.syn_timeout, flows.reset, flows.completed);
-	/* Extra: ended flows by diagnosis class and cause (CONTRACT "Diagnosis"). */
-	fputs(",\"class\":{", f);
-	for (int i = 0; i < DPP_DIAG_CLASS_MAX; i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", dpp_diag_class_name(i),
-			flows.diag_class[i]);
-	fputs("},\"cause\":{", f);
-	for (int i = 1; i < DPP_DIAG_CAUSE_MAX; i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", dpp_diag_cause_name(i),
-			flows.diag_cause[i]);
-	fputs("}}", f);
-	write_services(w, final);
-
-	fprintf(f,
-		",\"parse\":{\"packets\":%" PRIu64 ",\"tcp\":%" PRIu64 ",\"non_ip\":%" PRIu64
-		",\"non_tcp\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"sliced\":%" PRIu64
-		",\"malformed\":{",
-		sum.packets, sum.tcp, sum.parse[DPP_PARSE_NON_IP], sum.parse[DPP_PARSE_NON_TCP],
-		sum.parse[DPP_PARSE_FRAGMENT], sum.sliced);
-	first = true;
-	for (int r = DPP_PARSE_MALFORMED_FIRST; r < DPP_PARSE_RESULT_MAX; r++) {
-		if (sum.parse[r] == 0)
-			continue;
-		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", dpp_parse_result_name(r),
-			sum.parse[r]);
-		first = false;
-	}
-	fputs("}}}\n", f);
-
-	if (fflush(f) != 0 || ferror(f))
+	len = dpp_json_len(j);
+	if (fwrite(j->buf, 1, len, w->out) != len || fflush(w->out) != 0 || ferror(w->out))
 		return -EIO;
 	return 0;
 }

@@ -87,6 +87,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 {
 	static const int outcomes[] = {DPP_OUTCOME_REFUSED, DPP_OUTCOME_SYN_TIMEOUT,
 				       DPP_OUTCOME_RESET, DPP_OUTCOME_COMPLETED};
+	const struct dpp_stats_totals *t;
 	struct dpp_stats_view *v;
 	const char *group = NULL;
 	struct rte_tel_data *g = NULL, *m;
@@ -96,6 +97,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	v = tel_view(d);
 	if (v == NULL)
 		return 0;
+	t = &v->totals;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "seq", v->seq);
 	add_ts(d, "ts", v->ts);
@@ -109,34 +111,34 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 			g = new_dict();
 		}
 		if (g != NULL)
-			rte_tel_data_add_dict_u64(g, dpp_scalar_desc[s].key, v->scalar[s]);
+			rte_tel_data_add_dict_u64(g, dpp_scalar_desc[s].key, t->scalar[s]);
 	}
 	if (g != NULL)
 		add_dict(d, group, g);
 	m = new_dict();
 	for (int r = DPP_PARSE_MALFORMED_FIRST; m != NULL && r < DPP_PARSE_RESULT_MAX; r++)
-		rte_tel_data_add_dict_u64(m, dpp_parse_result_name(r), v->malformed[r]);
+		rte_tel_data_add_dict_u64(m, dpp_parse_result_name(r), t->malformed[r]);
 	add_dict(d, "malformed", m);
 	m = new_dict();
 	for (size_t i = 0; m != NULL && i < RTE_DIM(outcomes); i++)
 		rte_tel_data_add_dict_u64(m, dpp_flow_outcome_name(outcomes[i]),
-					  v->outcome[outcomes[i]]);
+					  t->outcome[outcomes[i]]);
 	add_dict(d, "outcomes", m);
 	m = new_dict();
 	if (m != NULL) {
-		rte_tel_data_add_dict_u64(m, "c2s_acks_of_unseen_data", v->capture_loss_acks[0]);
-		rte_tel_data_add_dict_u64(m, "c2s_unseen_bytes", v->capture_loss_bytes[0]);
-		rte_tel_data_add_dict_u64(m, "s2c_acks_of_unseen_data", v->capture_loss_acks[1]);
-		rte_tel_data_add_dict_u64(m, "s2c_unseen_bytes", v->capture_loss_bytes[1]);
+		rte_tel_data_add_dict_u64(m, "c2s_acks_of_unseen_data", t->capture_loss_acks[0]);
+		rte_tel_data_add_dict_u64(m, "c2s_unseen_bytes", t->capture_loss_bytes[0]);
+		rte_tel_data_add_dict_u64(m, "s2c_acks_of_unseen_data", t->capture_loss_acks[1]);
+		rte_tel_data_add_dict_u64(m, "s2c_unseen_bytes", t->capture_loss_bytes[1]);
 	}
 	add_dict(d, "capture_loss", m);
 	m = new_dict();
 	for (int c = 0; m != NULL && c < DPP_DIAG_CLASS_MAX; c++)
-		rte_tel_data_add_dict_u64(m, dpp_diag_class_name(c), v->diag_class[c]);
+		rte_tel_data_add_dict_u64(m, dpp_diag_class_name(c), t->diag_class[c]);
 	add_dict(d, "class", m);
 	m = new_dict();
 	for (int c = 1; m != NULL && c < DPP_DIAG_CAUSE_MAX; c++)
-		rte_tel_data_add_dict_u64(m, dpp_diag_cause_name(c), v->diag_cause[c]);
+		rte_tel_data_add_dict_u64(m, dpp_diag_cause_name(c), t->diag_cause[c]);
 	add_dict(d, "cause", m);
 	dpp_stats_view_free(v);
 	return 0;

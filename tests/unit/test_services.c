@@ -63,13 +63,16 @@ static struct dpp_flow_record rec(uint32_t server, uint16_t port, uint32_t clien
 static const char *write_json(struct dpp_services *const *w, uint16_t nb, uint32_t top)
 {
 	struct dpp_services_merged *m = dpp_services_merged_create(nb);
-	FILE *f = fmemopen(out_buf, sizeof(out_buf), "w");
+	struct dpp_json j;
 
 	assert_non_null(m);
-	assert_non_null(f);
+	dpp_json_init(&j, out_buf, sizeof(out_buf) - 1);
 	dpp_services_merge(m, w, nb, true);
-	dpp_services_write_json(f, m, top);
-	fclose(f);
+	dpp_json_obj_begin(&j);
+	dpp_services_write_json(&j, m, top);
+	dpp_json_obj_end(&j);
+	assert_false(j.overflow);
+	out_buf[dpp_json_len(&j)] = '\0';
 	dpp_services_merged_free(m);
 	return out_buf;
 }

@@ -2,6 +2,7 @@
 /* stats: per-lcore sums, the snapshot line and the flow-record line. */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -296,6 +297,145 @@ static void stats_snapshot_sums_workers_and_names_malformed_reasons(void **state
 	assert_null(strstr(out_buf, "\"tcp_opt_len\""));
 }
 
+/*
+ * The members at the top level of the object "group":{...} of out_buf, as
+ * "key":value strings ending in ','; NULL when there is no such object.
+ */
+static const char *group_members(const char *group, char *buf, size_t len)
+{
+	char open[64];
+	const char *p;
+	int depth = 0;
+	size_t n = 0;
+
+	snprintf(open, sizeof(open), "\"%s\":{", group);
+	p = strstr(out_buf, open);
+	if (p == NULL)
+		return NULL;
+	for (p += strlen(open); *p != '\0' && n + 2 < len; p++) {
+		if (*p == '}' && depth == 0)
+			break;
+		depth += (*p == '{' || *p == '[') - (*p == '}' || *p == ']');
+		if (depth == 0 && !(*p == '}' || *p == ']'))
+			buf[n++] = *p;
+	}
+	buf[n++] = ',';
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A flow table whose counters the test sets (the worker is the only writer, and there is none). */
+static struct dpp_flow_table *counted_table(void **mem)
+{
+	struct dpp_flow_params fp = {.capacity = 64, .idle_timeout_ns = 1, .syn_timeout_ns = 1};
+	size_t sz = (dpp_flow_table_mem_size(&fp) + 63) & ~(size_t)63;
+
+	*mem = aligned_alloc(64, sz);
+	assert_non_null(*mem);
+	memset(*mem, 0, sz);
+	return dpp_flow_table_init(*mem, &fp, NULL, NULL);
+}
+
+static void stats_snapshot_has_every_metrics_def_scalar_with_the_value_collected(void **state)
+{
+	struct dpp_lcore_counters lc[3];
+	struct dpp_stats_lcore_src lcores[4];
+	struct dpp_flow_table *tables[2];
+	struct dpp_flow_counters *fc[2];
+	struct dpp_stats_totals t;
+	struct dpp_stats_src src;
+	struct dpp_stats_writer *sw;
+	void *mem[2];
+	uint64_t next = 1000;
+	FILE *f = mem_stream();
+
+	(void)state;
+	/* Every counter of every lcore and table a value of its own. */
+	for (int l = 0; l < 3; l++) {
+		uint64_t *fields = (uint64_t *)&lc[l];
+
+		memset(&lc[l], 0, sizeof(lc[l]));
+		for (size_t i = 0; i < offsetof(struct dpp_lcore_counters, cycles_busy) / 8; i++)
+			fields[i] = (next += 7919) * (l == 0 ? 1000 : 1);
+	}
+	for (int k = 0; k < 2; k++) {
+		uint64_t *fields;
+
+		tables[k] = counted_table(&mem[k]);
+		assert_non_null(tables[k]);
+		fc[k] = (struct dpp_flow_counters *)dpp_flow_table_counters(tables[k]);
+		fields = (uint64_t *)fc[k];
+		for (size_t i = 0; i < sizeof(*fc[k]) / 8; i++)
+			fields[i] = (next += 104729);
+		fc[k]->ended = fc[k]->created / 3;
+	}
+	/* An RX lcore (--dist sw): its counters are the workers' packets again. */
+	lcores[0] = (struct dpp_stats_lcore_src){.lcore = 0, .role = "main"};
+	lcores[1] = (struct dpp_stats_lcore_src){.lcore = 1, .role = "rx", .c = &lc[0]};
+	lcores[2] = (struct dpp_stats_lcore_src){
+		.lcore = 2, .role = "worker", .c = &lc[1], .flows = tables[0]};
+	lcores[3] = (struct dpp_stats_lcore_src){
+		.lcore = 3, .role = "worker", .c = &lc[2], .flows = tables[1]};
+	memset(&src, 0, sizeof(src));
+	src.nb_lcores = 4;
+	src.lcores = lcores;
+	src.tables.count = 2;
+	src.tables.capacity = 64;
+	src.tables.flow_state_bytes = 448;
+	src.tables.bytes = 123456789;
+	src.tables.huge_bytes = 2097152;
+	src.tables.resident_bytes = 1 << 20;
+
+	sw = dpp_stats_writer_create(f, &src);
+	assert_non_null(sw);
+	assert_int_equal(dpp_stats_write(sw, 1700000001.0, false), 0);
+	fclose(f);
+	dpp_stats_writer_free(sw);
+	dpp_stats_collect(&src, &t);
+
+	/* The sums and the two rules (dpp_stats_collect). */
+	assert_int_equal(t.scalar[DPP_SCALAR_flows_created], fc[0]->created + fc[1]->created);
+	assert_int_equal(t.scalar[DPP_SCALAR_flows_active],
+			 t.scalar[DPP_SCALAR_flows_created] - t.scalar[DPP_SCALAR_flows_ended]);
+	assert_int_equal(t.scalar[DPP_SCALAR_parse_packets], lc[1].packets + lc[2].packets);
+	assert_int_equal(t.scalar[DPP_SCALAR_flows_export_drops],
+			 lc[1].export_drops + lc[2].export_drops);
+	assert_int_equal(t.scalar[DPP_SCALAR_parse_non_tcp],
+			 lc[1].parse[DPP_PARSE_NON_TCP] + lc[2].parse[DPP_PARSE_NON_TCP]);
+	assert_int_equal(t.scalar[DPP_SCALAR_flow_tables_flow_state_bytes], 448);
+	assert_int_equal(t.outcome[DPP_OUTCOME_RESET], fc[0]->reset + fc[1]->reset);
+	assert_int_equal(t.malformed[DPP_PARSE_MALFORMED_tcp_doff_short],
+			 lc[1].parse[DPP_PARSE_MALFORMED_tcp_doff_short] +
+				 lc[2].parse[DPP_PARSE_MALFORMED_tcp_doff_short]);
+
+	/* Each scalar once, in its group, with the value collected: a mix-up shows. */
+	for (int s = 0; s < DPP_SCALAR_MAX; s++) {
+		char members[8192], want[128];
+		const char *m = group_members(dpp_scalar_desc[s].group, members, sizeof(members));
+
+		for (int o = 0; o < s; o++)
+			if (t.scalar[o] == t.scalar[s] &&
+			    strcmp(dpp_scalar_desc[o].group, dpp_scalar_desc[s].group) == 0)
+				fail_msg("%s.%s == %s.%s: the test cannot tell them apart",
+					 dpp_scalar_desc[o].group, dpp_scalar_desc[o].key,
+					 dpp_scalar_desc[s].group, dpp_scalar_desc[s].key);
+		if (m == NULL)
+			fail_msg("no object %s in %s", dpp_scalar_desc[s].group, out_buf);
+		snprintf(want, sizeof(want), "\"%s\":%" PRIu64 ",", dpp_scalar_desc[s].key,
+			 t.scalar[s]);
+		if (strstr(m, want) == NULL)
+			fail_msg("%s.%s: expected %s in %s", dpp_scalar_desc[s].group,
+				 dpp_scalar_desc[s].key, want, m);
+		/* Only once: the key appears a single time among the group's members. */
+		snprintf(want, sizeof(want), "\"%s\":", dpp_scalar_desc[s].key);
+		assert_true(strstr(strstr(m, want) + 1, want) == NULL);
+	}
+	/* The one member that is not a scalar of metrics.def: a ratio, 123456789 / (2 * 64). */
+	expect_in_output("\"flow_state_bytes\":448,\"bytes_per_flow\":964506.2,");
+	free(mem[0]);
+	free(mem[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +445,8 @@ int main(void)
 		cmocka_unit_test(flow_json_writes_ipv6_and_null_rst_by),
 		cmocka_unit_test(flow_json_writes_largest_values),
 		cmocka_unit_test(stats_snapshot_sums_workers_and_names_malformed_reasons),
+		cmocka_unit_test(
+			stats_snapshot_has_every_metrics_def_scalar_with_the_value_collected),
 	};
 	int rc;
 
