@@ -11,6 +11,7 @@ Writes OUTDIR/startup.md and prints it.
 """
 import argparse
 import os
+import shutil
 import statistics
 import struct
 import subprocess
@@ -45,8 +46,10 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     cap = os.path.join(a.out, "one-packet.pcap")
     one_packet_capture(cap)
+    # A prefix of its own: EAL's default ("rte") may be another probe's.
+    prefix = f"dppstartup{os.getpid()}"
     eal = ["--no-pci", "--no-huge", "--no-shconf", "-m", "256", "-l", "0,1",
-           "--log-level=lib.eal:warning"]
+           "--file-prefix", prefix, "--log-level=lib.eal:warning"]
     tools = {
         "dpprobe, --flow-capacity 1048576 (default)":
             [a.dpprobe] + eal + ["--vdev", f"net_pcap0,rx_pcap={cap}", "--", "--flows",
@@ -68,6 +71,7 @@ def main():
             if p.returncode != 0:
                 sys.exit(f"startup: {name} failed ({p.returncode}): {p.stderr.strip()}")
             rss[name].append(int(p.stderr.strip().splitlines()[-1]) / 1024.0)
+    shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
     base = statistics.median(walls["dpprobe, --flow-capacity 4096"])
     lines = ["| tool | median wall s | vs --flow-capacity 4096 | median peak RSS MB |",
              "|---|---|---|---|"]
