@@ -14,9 +14,12 @@ same EAL options, --flow-capacity, --total-num-mbufs, --mbuf-size 256,
 each build runs with its own defaults for everything else. The script runs on
 the main lcore's CPU; the probe gets the CPUs it had.
 
-Per run, the window opens --warmup (1 or more) snapshots after the first one
-(the first snapshot comes a second after the replay starts; the first pass
-over the capture creates the flows) and lasts --seconds snapshots. When a snapshot
+Per run, the window opens at the first snapshot that is both --warmup (1 or
+more) snapshots after the first one (which comes a second after the replay
+starts) and after the first pass over the capture (the worker has seen the
+capture's packet count: that pass creates the flows and takes the table's
+page faults, every later one is lookups and tracking of the same flows), and
+lasts --seconds snapshots. The first pass's wall time is reported apart. When a snapshot
 appears, the script reads the worker threads' CPU time (schedstat) at once, so
 each window has both the worker lcores' `packets` and the worker's CPU time:
 - Mpps: the worker's packets over the window's wall time (the snapshots' ts);
@@ -49,6 +52,8 @@ from benchlib import (WORKER_PREFIX, cpu_model, f, git_commit, lcore_list, load_
 
 # Seconds to wait for the capture to be loaded (the first snapshot).
 LOAD_TIMEOUT_S = 300
+# Seconds the first pass over a capture may take, from the first snapshot.
+FIRST_PASS_TIMEOUT_S = 120
 # Seconds for a clean stop after SIGINT before SIGKILL.
 STOP_TIMEOUT_S = 120
 # Seconds between looks at the stats file: the worker's CPU time is read at
@@ -119,13 +124,23 @@ def worker_packets(snap):
     return sum(l["packets"] for l in snap["lcores"] if l["role"] == "worker")
 
 
-def watch(p, stats, need, workers, steal_cpus):
-    """Follow the stats file until it holds `need` periodic snapshots: for each, the
-    snapshot and, read as soon as it appeared, the workers' CPU ns and steal ticks."""
-    samples, deadline = [], time.monotonic() + LOAD_TIMEOUT_S + need + 30
+def window_start(samples, warmup, first_pass):
+    """Index of the snapshot that opens the window: --warmup snapshots after the first
+    one at least, and the first pass over the capture (first_pass packets) done by it."""
+    for i in range(warmup, len(samples)):
+        if worker_packets(samples[i]["snap"]) >= first_pass:
+            return i
+    return None
+
+
+def watch(p, stats, done, workers, steal_cpus, deadline):
+    """Follow the stats file until done(samples) or the deadline: for each periodic
+    snapshot, the snapshot and, read as soon as it appeared, the workers' CPU ns and
+    steal ticks."""
+    samples = []
     with open(stats) as fh:
         buf = ""
-        while len(samples) < need and time.monotonic() < deadline and p.poll() is None:
+        while not done(samples) and time.monotonic() < deadline and p.poll() is None:
             chunk = fh.read()
             if not chunk:
                 time.sleep(POLL_S)
@@ -144,7 +159,20 @@ def watch(p, stats, need, workers, steal_cpus):
     return samples
 
 
-def measure(p, stats, a, rec):
+def first_pass_s(samples, packets):
+    """Seconds from the start of the replay (a snapshot interval before the first
+    snapshot) until the worker had seen `packets`, interpolated between snapshots."""
+    t_prev, pk_prev = samples[0]["snap"]["ts"] - 1, 0
+    for x in samples:
+        t, pk = x["snap"]["ts"], worker_packets(x["snap"])
+        if pk >= packets:
+            return t_prev - samples[0]["snap"]["ts"] + 1 + \
+                (t - t_prev) * (packets - pk_prev) / max(1, pk - pk_prev)
+        t_prev, pk_prev = t, pk
+    return None
+
+
+def measure(p, stats, a, cap, rec):
     """The window of one running probe: fills rec."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < LOAD_TIMEOUT_S and p.poll() is None and \
@@ -163,14 +191,25 @@ def measure(p, stats, a, rec):
         rec["error"] = "no worker thread (rte-worker-*) found"
         return
     steal_cpus = lcore_list(a.lcores)[1:]
+
     # Snapshot 0 was written before the workers' CPU was first read: never a bound
     # (--warmup is 1 or more).
-    need = a.warmup + a.seconds + 1
-    samples = watch(p, stats, need, workers, steal_cpus)
-    if len(samples) < need:
-        rec["error"] = f"{len(samples)} snapshots, {need} needed"
+    def done(samples):
+        o = window_start(samples, a.warmup, cap["packets"])
+        return o is not None and len(samples) > o + a.seconds
+
+    samples = watch(p, stats, done, workers, steal_cpus,
+                    time.monotonic() + FIRST_PASS_TIMEOUT_S + a.warmup + a.seconds + 10)
+    if samples:
+        rec["first_pass_s"] = first_pass_s(samples, cap["packets"])
+    if not done(samples):
+        rec["error"] = (f"{len(samples)} snapshots, the window not complete (first pass over "
+                        f"the capture: {rec.get('first_pass_s')} s)")
         return
-    s0, s1 = samples[a.warmup], samples[a.warmup + a.seconds]
+    o = window_start(samples, a.warmup, cap["packets"])
+    rec["window_opens_s"] = samples[o]["snap"]["ts"] - samples[0]["snap"]["ts"] + 1
+    win = samples[o:o + a.seconds + 1]
+    s0, s1 = win[0], win[-1]
     dt = s1["snap"]["ts"] - s0["snap"]["ts"]
     pk = worker_packets(s1["snap"]) - worker_packets(s0["snap"])
     cpu_s = (s1["cpu_ns"] - s0["cpu_ns"]) / 1e9
@@ -181,9 +220,10 @@ def measure(p, stats, a, rec):
                max(1, len(steal_cpus)),
                interval_mpps=[
                    (worker_packets(y["snap"]) - worker_packets(x["snap"])) /
-                   (y["snap"]["ts"] - x["snap"]["ts"]) / 1e6
-                   for x, y in zip(samples[a.warmup:a.warmup + a.seconds],
-                                   samples[a.warmup + 1:a.warmup + a.seconds + 1])],
+                   (y["snap"]["ts"] - x["snap"]["ts"]) / 1e6 for x, y in zip(win, win[1:])],
+               interval_mpps_per_cpu_s=[
+                   (worker_packets(y["snap"]) - worker_packets(x["snap"])) /
+                   max(1, y["cpu_ns"] - x["cpu_ns"]) * 1e3 for x, y in zip(win, win[1:])],
                vm_hwm_kb=vm_hwm_kb(p.pid))
     ft = s1["snap"].get("flow_tables")
     if ft:
@@ -227,7 +267,7 @@ def run_one(a, build, dpprobe, cap, rnd, work, prefix, orig_cpus):
                              stdout=out, stderr=out,
                              preexec_fn=lambda: os.sched_setaffinity(0, orig_cpus))
     try:
-        measure(p, stats, a, rec)
+        measure(p, stats, a, cap, rec)
         if p.poll() is None:
             p.send_signal(signal.SIGINT)
             try:
@@ -286,6 +326,8 @@ def summarize(a, caps, runs, meta):
                 f"{b}_table_bytes": ft.get("bytes"),
                 f"{b}_vm_hwm_mb": (med([x.get("vm_hwm_kb") for x in g]) or 0) / 1024 or None,
                 f"{b}_load_s_median": med([x.get("load_s") for x in g]),
+                f"{b}_first_pass_s_median": med([x.get("first_pass_s") for x in g]),
+                f"{b}_window_opens_s_max": max([x.get("window_opens_s") or 0 for x in g] or [0]),
                 f"{b}_created": next((x["final"]["created"] for x in g if x.get("final")), None),
                 f"{b}_notes": "; ".join(sorted(
                     {f"round {x['round']}: {x['error']}" for x in g if x["error"]} |
@@ -326,9 +368,9 @@ def summarize(a, caps, runs, meta):
     def pct_cell(row, col):
         if row[f"{col}_diff_pct"] is None:
             return "n/a", "n/a", "n/a"
+        lo, hi = row[f"{col}_paired_diff_min_pct"], row[f"{col}_paired_diff_max_pct"]
         return (f"{row[f'{col}_diff_pct']:+.1f} %",
-                f"{row[f'{col}_paired_diff_median_pct']:+.1f} % "
-                f"({row[f'{col}_paired_diff_min_pct']:+.1f}..{row[f'{col}_paired_diff_max_pct']:+.1f})",
+                f"{row[f'{col}_paired_diff_median_pct']:+.1f} % ({lo:+.1f}..{hi:+.1f})",
                 f(row[f"{col}_mann_whitney_p"]))
 
     md = ["# Two dpprobe builds on the same replays (`scripts/bench --compare`)\n",
@@ -339,8 +381,8 @@ def summarize(a, caps, runs, meta):
           "(other work on these CPUs moves every figure)",
           f"- net_pcap infinite_rx, one worker (lcores {a.lcores}), memory {a.memory}; "
           f"{a.runs} rounds of A then B for each capture; per run a window of {a.seconds} "
-          f"s between stats snapshots, opening at the snapshot {a.warmup + 1} s after the replay "
-          "started; "
+          f"s between stats snapshots, opening at the first snapshot {a.warmup + 1} s or more "
+          "after the replay started and after the first pass over the capture; "
           f"{meta['total_s']:.0f} s in all",
           "- same EAL options, `--flow-capacity`, `--total-num-mbufs`, `--mbuf-size 256`, "
           "`--flows /dev/null`, `--stats-interval 1` for both; every other option at each "
@@ -381,10 +423,13 @@ def summarize(a, caps, runs, meta):
            "From the snapshot at the end of the window (`flow_tables`): the state of one flow, "
            "all table memory over the capacity, and the table's bytes; the process's peak "
            "RSS (VmHWM, without hugepages it includes the mbuf pool that holds the whole "
-           "capture); the seconds from start to the replay (EAL, pool, loading the file).\n",
+           "capture); load: the seconds from start to the replay (EAL, pool, loading the "
+           "file); first pass: the seconds the replay took to go once through the capture "
+           "(creating every flow; wall time, so preemption counts), and when the window "
+           "opened at the latest (s after the replay started).\n",
            "| capture | build | flow_state_bytes | bytes_per_flow | table MB | peak RSS MB | "
-           "load s | created | notes |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "load s | first pass s | window opened at s | created | notes |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         for b, name in (("a", "A current"), ("b", "B other")):
             fsb = row[f"{b}_flow_state_bytes"]
@@ -394,6 +439,8 @@ def summarize(a, caps, runs, meta):
                       f"{f(row[f'{b}_bytes_per_flow'], 1)} | "
                       f"{'n/a' if tb is None else f'{tb / 1048576:.0f}'} | "
                       f"{f(row[f'{b}_vm_hwm_mb'], 0)} | {f(row[f'{b}_load_s_median'], 1)} | "
+                      f"{f(row[f'{b}_first_pass_s_median'], 2)} | "
+                      f"{f(row[f'{b}_window_opens_s_max'], 0)} | "
                       f"{row[f'{b}_created']} | {row[f'{b}_notes']} |")
     text = "\n".join(md) + "\n"
     open(os.path.join(a.out, "compare.md"), "w").write(text)
