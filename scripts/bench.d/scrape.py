@@ -38,17 +38,18 @@ own spread (and an exact Mann-Whitney test of the rates).
 import argparse
 import csv
 import http.client
-import itertools
 import json
-import math
 import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
+
+from benchlib import (WORKER_PREFIX, cpu_model, f, git_commit, lcore_list, load_average, log,
+                      mann_whitney_p, med, pct, snapshots, steal_ticks, thread_cpu, threads,
+                      worker_rate)
 
 # Seconds to wait for the capture to be loaded (the first snapshot).
 LOAD_TIMEOUT_S = 300
@@ -59,16 +60,9 @@ SCRAPE_TIMEOUT_S = 2
 # Attempts at a run whose port was taken between our look for it and the bind.
 PORT_ATTEMPTS = 3
 MHD_NAMES = ("MHD-single", "dpp-prometheus")
-WORKER_PREFIX = "rte-worker-"
 # Scrapes in a row after each scraping window (warm caches), and their time limit.
 BACK_TO_BACK = 200
 BACK_TO_BACK_S = 10
-# Largest number of rank permutations the exact test enumerates.
-MANN_WHITNEY_MAX = 200000
-
-
-def log(msg):
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
 def free_port():
@@ -77,71 +71,6 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
-
-
-def threads(pid, match):
-    """{tid: comm} of PID's threads whose name satisfies match(comm)."""
-    out = {}
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return out
-    for tid in tids:
-        try:
-            comm = open(f"/proc/{pid}/task/{tid}/comm").read().strip()
-        except OSError:
-            continue
-        if match(comm):
-            out[int(tid)] = comm
-    return out
-
-
-def thread_cpu(pid, tid):
-    """(nanoseconds on CPU from schedstat, utime+stime ticks from stat)."""
-    ns = int(open(f"/proc/{pid}/task/{tid}/schedstat").read().split()[0])
-    f = open(f"/proc/{pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
-    return ns, int(f[11]) + int(f[12])  # fields 14 and 15 of proc(5)'s stat
-
-
-def lcore_list(spec):
-    """EAL's -l list ("0,1", "0-3") as CPU numbers, main lcore first."""
-    cpus = []
-    for part in spec.split(","):
-        lo, _, hi = part.partition("-")
-        cpus.extend(range(int(lo), int(hi or lo) + 1))
-    return cpus
-
-
-def steal_ticks(cpus):
-    """Clock ticks the hypervisor took from these CPUs (steal, /proc/stat)."""
-    total = 0
-    for line in open("/proc/stat"):
-        name, *vals = line.split()
-        if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
-            total += int(vals[7])
-    return total
-
-
-def snapshots(path):
-    snaps = []
-    try:
-        for line in open(path):
-            try:
-                snaps.append(json.loads(line))
-            except ValueError:
-                pass  # a line still being written
-    except OSError:
-        pass
-    return [s for s in snaps if not s.get("final")]
-
-
-def worker_rate(snaps, t0, t1):
-    """Worker packets a second between the first and the last snapshot of [t0, t1]."""
-    w = [s for s in snaps if t0 <= s["ts"] <= t1]
-    if len(w) < 2 or w[-1]["ts"] <= w[0]["ts"]:
-        return None
-    pk = lambda s: sum(l["packets"] for l in s["lcores"] if l["role"] == "worker")
-    return (pk(w[-1]) - pk(w[0])) / (w[-1]["ts"] - w[0]["ts"])
 
 
 def scrape_once(conn, port):
@@ -294,46 +223,6 @@ def run_one(a, rate, rnd, work, prefix, orig_cpus):
                 p.wait()
             shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
     return rec
-
-
-def med(v):
-    v = [x for x in v if x is not None]
-    return statistics.median(v) if v else None
-
-
-def pct(v, q):
-    """Nearest-rank percentile."""
-    if not v:
-        return None
-    s = sorted(v)
-    return s[min(len(s) - 1, max(0, math.ceil(q / 100 * len(s)) - 1))]
-
-
-def mann_whitney_p(x, y):
-    """Exact two-sided p of the Mann-Whitney U test (ties get mid-ranks)."""
-    n, m = len(x), len(y)
-    if not n or not m or math.comb(n + m, n) > MANN_WHITNEY_MAX:
-        return None
-    allv = sorted(x + y)
-    rank = {v: (allv.index(v) + 1 + len(allv) - allv[::-1].index(v)) / 2 for v in allv}
-    ranks = [rank[v] for v in x + y]
-    mean = n * (n + m + 1) / 2
-    obs = abs(sum(rank[v] for v in x) - mean)
-    total = hits = 0
-    for idx in itertools.combinations(range(n + m), n):
-        total += 1
-        if abs(sum(ranks[i] for i in idx) - mean) >= obs - 1e-9:
-            hits += 1
-    return hits / total
-
-
-def f(v, digits=2):
-    return "n/a" if v is None else f"{v:.{digits}f}"
-
-
-def rng(v, digits=2):
-    v = [x for x in v if x is not None]
-    return f"{min(v):.{digits}f}..{max(v):.{digits}f}" if v else "n/a"
 
 
 def variant_names(rates):
@@ -529,15 +418,9 @@ def main():
     orig_cpus = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {lcore_list(a.lcores)[0]})
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip() or "unknown"
-    if subprocess.run(["git", "-C", root, "diff", "--quiet", "HEAD"]).returncode != 0:
-        commit += "+uncommitted"
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-                if l.startswith("model name")), "unknown")
-    meta = {"date": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()), "cpu": cpu,
-            "commit": commit, "capture": os.path.basename(a.capture).rsplit(".", 1)[0],
-            "load_start": " ".join(open("/proc/loadavg").read().split()[:3])}
+    meta = {"date": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()), "cpu": cpu_model(),
+            "commit": git_commit(root), "capture": os.path.basename(a.capture).rsplit(".", 1)[0],
+            "load_start": load_average()}
     prefix = f"dppscrape{os.getpid()}"
     names = variant_names(a.rates)
     runs = []
@@ -559,7 +442,7 @@ def main():
                 runs.append(rec)
                 raw.write(json.dumps(rec) + "\n")
                 raw.flush()
-    meta["load_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+    meta["load_end"] = load_average()
     meta["total_s"] = time.monotonic() - t0
     print(summarize(a, runs, meta))
     log(f"wrote {a.out}/scrape.md and {a.out}/scrape.csv")
