@@ -11,11 +11,10 @@
 # until then, most retransmitting first, from both workers; N = 3 gives the
 # first three. Then the loss stops and the uploads close: none of them is an
 # open flow any more, and their records keep the retransmissions the answer
-# showed. Retransmissions are not compared one to one: the rule that tells
-# them from out-of-order segments goes by packet times, and af_packet gives
-# only the poll's time; over all flows the live count must lie between
-# tshark's retransmissions and those plus its out-of-order segments
-# (docs/pmds.md: before packets of a burst were 1 ns apart, it was 35 of 65).
+# showed. Retransmissions are printed beside tshark's, not compared: the
+# rule that tells them from out-of-order segments goes by packet times and
+# the handshake's RTT, and af_packet gives only the poll's time
+# (docs/pmds.md, with the figures of such runs).
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=../../scripts/lib/mirror.sh
 . "$SRC/scripts/lib/mirror.sh"
