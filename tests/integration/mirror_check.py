@@ -81,10 +81,13 @@ def cmd_flows(a):
         for x, y in zip(lv, rf):
             vx, vy = view(x), view(y)
             diff = {f: (vx[f], vy.get(f, "<missing>")) for f in vx if vx[f] != vy.get(f)}
-            # Known, not yet explained: under load a live zero-window flow once
-            # counted one retransmission more than its capture (2 vs 1; the same
-            # 599 frames on both sides). Live packet times are the burst's TSC
-            # time, not the kernel's; a difference of one is shown, not failed.
+            # Seen under load: a live zero-window flow once counted one
+            # retransmission more than its capture (2 vs 1; the same 599 frames
+            # on both sides). Not proven, but a likely cause: veth queues a frame
+            # on the sending CPU's backlog, so frames the mirror sends from two
+            # CPUs can reach the probe in another order than tcpdump saw them
+            # leave, and an overtaken segment counts once more. A difference of
+            # one is shown, not failed.
             for f in [f for f in diff if f.endswith("retrans+out_of_order")]:
                 if isinstance(diff[f][1], int) and abs(diff[f][0] - diff[f][1]) <= 1:
                     print(f"  {k}: {f} live {diff[f][0]}, capture {diff[f][1]} (allowed: 1)",
