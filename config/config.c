@@ -211,30 +211,15 @@ static int apply(struct dpp_config *cfg, const struct opt_desc *o, const char *v
 		}
 		strcpy(field, value);
 		return 0;
-	case OPT_SECONDS: {
-		double d;
-
-		errno = 0;
-		d = strtod(value, &end);
-		if (errno != 0 || end == value || *end != '\0' || !isfinite(d)) {
-			set_err(err, errlen, "%s: '%s' is not a number of seconds", where, value);
-			return -EINVAL;
-		}
-		if (d <= 0.0 || d > (double)o->max) {
-			set_err(err, errlen, "%s: %s must be greater than 0 and at most %" PRIu64,
-				where, value, o->max);
-			return -EINVAL;
-		}
-		*(double *)field = d;
-		return 0;
-	}
+	case OPT_SECONDS:
 	case OPT_NUMBER: {
+		const char *what = o->kind == OPT_SECONDS ? "a number of seconds" : "a number";
 		double d;
 
 		errno = 0;
 		d = strtod(value, &end);
 		if (errno != 0 || end == value || *end != '\0' || !isfinite(d)) {
-			set_err(err, errlen, "%s: '%s' is not a number", where, value);
+			set_err(err, errlen, "%s: '%s' is not %s", where, value, what);
 			return -EINVAL;
 		}
 		if (d <= 0.0 || d > (double)o->max) {
