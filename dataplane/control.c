@@ -211,7 +211,8 @@ static void write_snapshot(struct app *app, struct dpp_stats_writer *sw, bool fi
 	 * copies that line asked the workers for are the ones it merges.
 	 */
 	if (app->pub != NULL)
-		dpp_publisher_snapshot(app->pub, ts, final, sw == NULL);
+		dpp_publisher_snapshot(app->pub, ts, final, sw == NULL,
+				       sw != NULL ? dpp_stats_writer_totals(sw) : NULL);
 }
 
 const char *dpp_app_run(struct app *app, struct dpp_stats_writer *sw)

@@ -142,13 +142,16 @@ struct dpp_publisher *dpp_publisher_create(const struct dpp_stats_src *src);
 
 /**
  * Main lcore: collect the live counters of src into a new view and publish
- * it. Call it right after the JSON snapshot is written, with the same ts.
+ * it. Call it right after the JSON snapshot is written, with the same ts
+ * and that line's totals (dpp_stats_writer_totals(), so both show the same
+ * sums), or NULL without a JSON snapshot: then they are collected here.
  * Services come from the workers' published copies of their tables; with
  * request_services (no JSON snapshot asked for fresh ones) it asks the
  * workers for new copies and gives them at most 100 ms, as the JSON
  * snapshot does; a worker that is late is shown from its previous copy.
  */
-void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final, bool request_services);
+void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final, bool request_services,
+			    const struct dpp_stats_totals *totals);
 
 /**
  * Main lcore: note a flow record as it is written (the most retransmitting

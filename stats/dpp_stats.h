@@ -179,6 +179,9 @@ struct dpp_stats_writer *dpp_stats_writer_create(FILE *out, const struct dpp_sta
  */
 int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final);
 
+/** The totals the last dpp_stats_write() collected (for the published view of the same snapshot). */
+const struct dpp_stats_totals *dpp_stats_writer_totals(const struct dpp_stats_writer *w);
+
 /** Free a writer (the stream stays open). */
 void dpp_stats_writer_free(struct dpp_stats_writer *w);
 

@@ -222,10 +222,11 @@ static void collect_ports(struct dpp_stats_view *v, const struct dpp_stats_src *
 }
 
 /*
- * Each lcore's entry, and the totals by dpp_stats_collect(), the sum the
- * JSON snapshot shows too.
+ * Each lcore's entry, and the totals: those the JSON line of the same
+ * snapshot was written from when given, else dpp_stats_collect()'s now.
  */
-static void collect_lcores(struct dpp_publisher *p, struct dpp_stats_view *v)
+static void collect_lcores(struct dpp_publisher *p, struct dpp_stats_view *v,
+			   const struct dpp_stats_totals *totals)
 {
 	const struct dpp_stats_src *src = p->src;
 
@@ -248,7 +249,10 @@ static void collect_lcores(struct dpp_publisher *p, struct dpp_stats_view *v)
 			vl->packets = l->c->packets;
 		}
 	}
-	dpp_stats_collect(src, &v->totals);
+	if (totals != NULL)
+		v->totals = *totals;
+	else
+		dpp_stats_collect(src, &v->totals);
 }
 
 static void view_hist(struct dpp_view_hist *vh, const struct dpp_hist *h)
@@ -389,7 +393,8 @@ static int by_retrans_desc(const void *a, const void *b)
 	return fa->last_ts_ns > fb->last_ts_ns ? -1 : fa->last_ts_ns < fb->last_ts_ns;
 }
 
-void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final, bool request_services)
+void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final, bool request_services,
+			    const struct dpp_stats_totals *totals)
 {
 	struct dpp_stats_view *v = p->spare, *old;
 
@@ -399,7 +404,7 @@ void dpp_publisher_snapshot(struct dpp_publisher *p, double ts, bool final, bool
 	v->final = final;
 	v->seq = ++p->seq;
 	collect_ports(v, p->src);
-	collect_lcores(p, v);
+	collect_lcores(p, v, totals);
 	collect_services(p, v, final, request_services);
 	top_age(p, wall_ns());
 	memcpy(v->flows, p->top, sizeof(p->top[0]) * p->nb_top);

@@ -448,3 +448,8 @@ int dpp_stats_write(struct dpp_stats_writer *w, double ts, bool final)
 		return -EIO;
 	return 0;
 }
+
+const struct dpp_stats_totals *dpp_stats_writer_totals(const struct dpp_stats_writer *w)
+{
+	return &w->totals;
+}

@@ -78,13 +78,13 @@ static void publish_read_before_first_snapshot_is_eagain(void **state)
 	assert_non_null(p);
 	v = dpp_publisher_view_alloc(p);
 	assert_int_equal(dpp_publisher_read(p, v), -EAGAIN);
-	dpp_publisher_snapshot(p, 1.5, false, false);
+	dpp_publisher_snapshot(p, 1.5, false, false, NULL);
 	assert_int_equal(dpp_publisher_read(p, v), 0);
 	assert_int_equal(v->seq, 1);
 	dpp_publisher_close(p);
 	/* Closed: readers (a telemetry callback still running) get nothing, safely. */
 	assert_int_equal(dpp_publisher_read(p, v), -EAGAIN);
-	dpp_publisher_snapshot(p, 2.0, true, false);
+	dpp_publisher_snapshot(p, 2.0, true, false, NULL);
 	dpp_publisher_free(p);
 	dpp_stats_view_free(v);
 }
@@ -96,11 +96,11 @@ static void publish_reader_copy_does_not_change_under_it(void **state)
 
 	(void)state;
 	rxq.packets = 10;
-	dpp_publisher_snapshot(p, 1.0, false, false);
+	dpp_publisher_snapshot(p, 1.0, false, false, NULL);
 	assert_int_equal(dpp_publisher_read(p, a), 0);
 	rxq.packets = 20;
-	dpp_publisher_snapshot(p, 2.0, false, false);
-	dpp_publisher_snapshot(p, 3.0, false, false);
+	dpp_publisher_snapshot(p, 2.0, false, false, NULL);
+	dpp_publisher_snapshot(p, 3.0, false, false, NULL);
 	assert_int_equal(a->queues[0].packets, 10);
 	assert_int_equal(a->seq, 1);
 	assert_int_equal(dpp_publisher_read(p, a), 0);
@@ -125,7 +125,7 @@ static void prom_burst_histogram_is_cumulative(void **state)
 	rxq.empty = 5;
 	rxq.full = 4;
 	rxq.packets = 2 + 3 + 128;
-	dpp_publisher_snapshot(p, 1.0, false, false);
+	dpp_publisher_snapshot(p, 1.0, false, false, NULL);
 	text = render_latest(p);
 	expect_line(text, "# TYPE dpprobe_rx_burst_packets histogram");
 	expect_line(text, "dpprobe_rx_burst_packets_bucket{port=\"0\",queue=\"3\",le=\"0\"} 5");
@@ -150,7 +150,7 @@ static void prom_occupancy_only_where_supported(void **state)
 
 	(void)state;
 	dpp_rxq_account_occupancy(&rxq, 7); /* counted, but the PMD cannot tell: not shown */
-	dpp_publisher_snapshot(p, 1.0, false, false);
+	dpp_publisher_snapshot(p, 1.0, false, false, NULL);
 	text = render_latest(p);
 	assert_null(strstr(text, "dpprobe_rx_ring_occupancy"));
 	free(text);
@@ -164,7 +164,7 @@ static void prom_occupancy_only_where_supported(void **state)
 	dpp_rxq_account_occupancy(&rxq, 1000);
 	dpp_rxq_account_occupancy(&rxq, 70000); /* beyond the last bucket: counted in it */
 	dpp_rxq_account_occupancy(&rxq, -95);	/* an error from the PMD: not a sample */
-	dpp_publisher_snapshot(p, 2.0, false, false);
+	dpp_publisher_snapshot(p, 2.0, false, false, NULL);
 	text = render_latest(p);
 	expect_line(text, "# TYPE dpprobe_rx_ring_occupancy_descriptors histogram");
 	expect_line(
@@ -200,7 +200,7 @@ static void prom_every_family_has_help_and_type(void **state)
 	counters.packets = 42;
 	counters.cycles_busy = 25;
 	counters.cycles_total = 100;
-	dpp_publisher_snapshot(p, 1.0, false, false);
+	dpp_publisher_snapshot(p, 1.0, false, false, NULL);
 	text = render_latest(p);
 	expect_line(text, "dpprobe_lcore_busy_ratio{lcore=\"1\",role=\"worker\"} 0.2500");
 	expect_line(text, "dpprobe_lcore_packets_total{lcore=\"1\",role=\"worker\"} 42");
@@ -242,7 +242,7 @@ static void publish_keeps_the_most_retransmitting_flows(void **state)
 		r.client_port = (uint16_t)r.c2s.retrans;
 		dpp_publisher_note_flow(p, &r);
 	}
-	dpp_publisher_snapshot(p, 1.0, false, false);
+	dpp_publisher_snapshot(p, 1.0, false, false, NULL);
 	assert_int_equal(dpp_publisher_read(p, v), 0);
 	assert_int_equal(v->nb_flows, DPP_VIEW_FLOWS);
 	for (uint16_t i = 0; i < v->nb_flows; i++) {
@@ -295,7 +295,7 @@ static void prom_services_top_n_and_other(void **state)
 	src.services_top = 1; /* 8080 shown, 9090 and 7070 folded into other */
 	p = dpp_publisher_create(&src);
 	assert_non_null(p);
-	dpp_publisher_snapshot(p, 1.0, true, false); /* final: the live tables */
+	dpp_publisher_snapshot(p, 1.0, true, false, NULL); /* final: the live tables */
 	text = render_latest(p);
 	expect_line(text, "dpprobe_service_flows_total{server=\"198.18.0.2:8080\"} 3");
 	expect_line(text, "dpprobe_service_flows_total{server=\"other\"} 2");
